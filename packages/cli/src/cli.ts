@@ -1,0 +1,27 @@
+import { Command, CommanderError } from 'commander';
+import { version } from '../package.json';
+import { CliError } from './internal/errors';
+
+/** Each command module adds itself to the program; one line per command here. */
+const registrations: ReadonlyArray<(program: Command) => void> = [];
+
+/** Runs the `alga` command line with `argv` (without node and script) and returns the exit code. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = new Command('alga')
+    .description('Build, sign, publish and run Alga extensions.')
+    .version(version)
+    .exitOverride()
+    .showHelpAfterError();
+  for (const register of registrations) register(program);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof CliError) {
+      process.stderr.write(`alga: ${error.message} [${error.code}]\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * `@alga/iframe-sdk`.
+ *
+ * @packageDocumentation
+ */
+export {};

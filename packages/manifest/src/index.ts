@@ -1,0 +1,6 @@
+/**
+ * `@alga/manifest`.
+ *
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,6 @@
+/**
+ * `@alga/runtime`.
+ *
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,6 @@
+/**
+ * `@alga/ui-kit`.
+ *
+ * @packageDocumentation
+ */
+export {};
