@@ -1,3 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { algaProject } from '../../vitest.shared';
 
-export default algaProject('host');
+export default algaProject('host', {
+  globalSetup: [fileURLToPath(new URL('../../scripts/ensure-postgres.mjs', import.meta.url))],
+});
