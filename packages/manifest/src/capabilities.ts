@@ -17,7 +17,8 @@ export interface CapabilityInfo {
 export const CAPABILITIES = {
   'cap:context.read': {
     id: 'cap:context.read',
-    description: 'Read the ids of the current invocation (request, tenant, install, extension, version).',
+    description:
+      'Read the ids of the current invocation (request, tenant, install, extension, version).',
     witInterface: 'alga:extension/context',
     defaultGrant: true,
   },
