@@ -70,7 +70,10 @@ export class MemoryRegistryStore implements RegistryStore {
   }
 
   async listVersions(extensionId: string): Promise<VersionRecord[]> {
-    return structuredClone(this.#versions.get(extensionId) ?? []);
+    return structuredClone(this.#versions.get(extensionId) ?? []).sort(
+      (a, b) =>
+        compareCodePoints(a.publishedAt, b.publishedAt) || compareCodePoints(a.version, b.version),
+    );
   }
 
   async insertVersion(

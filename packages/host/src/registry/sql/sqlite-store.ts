@@ -1,10 +1,41 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  Kysely,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+} from 'kysely';
 import { RegistryError, RegistryErrorCode } from '../errors.js';
 import type { RegistryDatabase } from './schema.js';
 import { SqlRegistryStore } from './sql-store.js';
+
+/**
+ * Kysely opens SQLite transactions with a deferred `begin`: two processes that both read and
+ * then write fail at once with SQLITE_BUSY (no busy wait applies to a stale WAL snapshot).
+ * `begin immediate` takes the write lock first, so writers queue on `busy_timeout` instead.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): SqliteDriver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
 
 /** Options of {@link SqliteRegistryStore}: a database file, or a data dir to keep `registry.sqlite` in. */
 export type SqliteRegistryStoreOptions =
@@ -13,7 +44,9 @@ export type SqliteRegistryStoreOptions =
 
 /**
  * The embedded default {@link RegistryStore}: one SQLite file (WAL mode) through better-sqlite3,
- * no server. `path: ':memory:'` gives a private in-memory database.
+ * no server. `path: ':memory:'` gives a private in-memory database. Use one store per process:
+ * better-sqlite3 waits for locks synchronously, so two stores on one file in one process can
+ * block each other; several processes sharing the file queue on `busy_timeout` (5 s).
  *
  * @example
  * const store = new SqliteRegistryStore({ dataDir: '/var/lib/my-host' });
@@ -40,7 +73,10 @@ export class SqliteRegistryStore extends SqlRegistryStore {
         { cause },
       );
     }
-    super(new Kysely<RegistryDatabase>({ dialect: new SqliteDialect({ database }) }), 'sqlite');
+    super(
+      new Kysely<RegistryDatabase>({ dialect: new ImmediateSqliteDialect({ database }) }),
+      'sqlite',
+    );
     this.path = path;
   }
 }
