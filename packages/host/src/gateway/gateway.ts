@@ -1,7 +1,10 @@
-import { type Manifest, matchEndpoint } from '@alga/manifest';
-import type { ResolvedInstall } from '../registry/types';
+import { type CapabilityId, type Manifest, matchEndpoint, parseManifest } from '@alga/manifest';
+import { LRUCache } from 'lru-cache';
+import { RegistryError } from '../registry/errors';
+import type { VersionRecord } from '../registry/types';
 import type { RunnerErrorCode } from '../runner/errors';
 import type { ExecuteRequest, ExecuteResponse, Runner } from '../runner/types';
+import type { SecretEnvelope } from '../secrets/sealer';
 import { readBodyCapped } from './body';
 import { GatewayError, GatewayErrorCode } from './errors';
 import { checkHeaderLimits, filterRequestHeaders, filterResponseHeaders } from './headers';
@@ -32,12 +35,30 @@ export type ResolveIdentity = (
   request: Request,
 ) => Promise<GatewayIdentity | undefined> | GatewayIdentity | undefined;
 
+/** What the gateway needs of a tenant's install (the registry's `ResolvedInstall` has it all). */
+export interface GatewayInstall {
+  readonly installId: string;
+  readonly extensionId: string;
+  readonly version: string;
+  readonly contentHash: string;
+  readonly grants: readonly CapabilityId[];
+  readonly egress: readonly string[];
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly configVersion: number;
+  readonly secretEnvelope?: SecretEnvelope | undefined;
+  readonly secretsVersion: number;
+  readonly enabled: boolean;
+}
+
 /** The registry calls the gateway needs. */
 export interface GatewayRegistry {
-  /** The tenant's install of the extension, or `undefined` when there is none. */
-  resolveInstall(tenantId: string, extensionId: string): Promise<ResolvedInstall | undefined>;
-  /** The manifest of a published version. */
-  getManifest(extensionId: string, version: string): Promise<Manifest | undefined>;
+  /**
+   * The tenant's install of the extension; `undefined` (or a `NOT_INSTALLED` registry error)
+   * when there is none.
+   */
+  resolveInstall(tenantId: string, extensionId: string): Promise<GatewayInstall | undefined>;
+  /** A published version, whose `manifest` gives the endpoints. */
+  getVersion(extensionId: string, version: string): Promise<VersionRecord | undefined>;
 }
 
 /** Size and time limits of the gateway. */
@@ -157,6 +178,50 @@ export function createGateway(options: GatewayOptions): Gateway {
   const rateLimiter = options.rateLimiter ?? createRateLimiter();
   const dev = options.dev ?? false;
   const logger = options.logger;
+  // A content hash names immutable content, so its parsed manifest can be kept for good.
+  const manifests = new LRUCache<string, Manifest>({ max: 512 });
+
+  async function manifestOf(install: GatewayInstall): Promise<Manifest> {
+    const cached = manifests.get(install.contentHash);
+    if (cached !== undefined) return cached;
+    const version = await unavailableOnThrow(
+      options.registry.getVersion(install.extensionId, install.version),
+      'registry',
+    );
+    if (version === undefined || version.contentHash !== install.contentHash) {
+      throw new GatewayError(
+        GatewayErrorCode.UNAVAILABLE,
+        `The registry has no version ${install.version} of ${install.extensionId} with the installed content hash.`,
+      );
+    }
+    const manifest = parseManifest(version.manifest);
+    manifests.set(install.contentHash, manifest);
+    return manifest;
+  }
+
+  async function resolveInstall(
+    tenantId: string,
+    extensionId: string,
+  ): Promise<GatewayInstall | undefined> {
+    try {
+      return await options.registry.resolveInstall(tenantId, extensionId);
+    } catch (cause) {
+      if (
+        cause instanceof RegistryError &&
+        (cause.code === 'NOT_INSTALLED' || cause.code === 'NOT_FOUND')
+      ) {
+        return undefined;
+      }
+      if (cause instanceof GatewayError) throw cause;
+      throw new GatewayError(
+        GatewayErrorCode.UNAVAILABLE,
+        'The registry is unavailable; retry shortly.',
+        {
+          cause,
+        },
+      );
+    }
+  }
 
   async function handle(request: Request, requestId: string): Promise<Response> {
     const route = parseExtensionRoute(new URL(request.url).pathname);
@@ -172,10 +237,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       );
     }
     await enforceRate(rateLimiter.consumeTenant(identity.tenantId));
-    const install = await unavailableOnThrow(
-      options.registry.resolveInstall(identity.tenantId, route.extensionId),
-      'registry',
-    );
+    const install = await resolveInstall(identity.tenantId, route.extensionId);
     if (install === undefined) {
       throw new GatewayError(
         GatewayErrorCode.NOT_INSTALLED,
@@ -189,16 +251,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       );
     }
     await enforceRate(rateLimiter.consumeExtension(identity.tenantId, route.extensionId));
-    const manifest = await unavailableOnThrow(
-      options.registry.getManifest(install.extensionId, install.version),
-      'registry',
-    );
-    if (manifest === undefined) {
-      throw new GatewayError(
-        GatewayErrorCode.UNAVAILABLE,
-        `The manifest of ${route.extensionId}@${install.version} is missing from the registry.`,
-      );
-    }
+    const manifest = await manifestOf(install);
     const match = matchEndpoint(manifest, request.method, route.path);
     if (match === null) throw endpointNotFound(request.method, route, manifest, dev);
     const body =
@@ -294,7 +347,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     });
     for (const [name, value] of baseHeaders(requestId)) headers.set(name, value);
     const nullBody = answer.status === 204 || answer.status === 205 || answer.status === 304;
-    return new Response(nullBody ? null : answer.body, { status: answer.status, headers });
+    return new Response(nullBody ? null : (answer.body as Uint8Array<ArrayBuffer>), {
+      status: answer.status,
+      headers,
+    });
   }
 
   return {
@@ -366,7 +422,7 @@ function endpointNotFound(
 ): GatewayError {
   const message = `Extension ${route.extensionId} declares no endpoint for ${method} ${route.path}.`;
   if (!dev) return new GatewayError(GatewayErrorCode.ENDPOINT_NOT_FOUND, message);
-  const endpoints = (manifest.api?.endpoints ?? []).map((e) => ({
+  const endpoints = manifest.api.endpoints.map((e) => ({
     method: e.method,
     path: e.path,
   }));

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { GatewayError, GatewayErrorCode } from '../gateway/errors';
+
+/**
+ * Every setting of the embedded host, with the flag and environment variable it comes from.
+ * A flag wins over its variable; errors name both so an operator knows what to fix.
+ */
+export const HOST_SETTINGS = {
+  dataDir: { flag: '--data', env: 'ALGA_DATA_DIR' },
+  port: { flag: '--port', env: 'PORT' },
+  host: { flag: '--host', env: 'ALGA_HOST' },
+  trust: { flag: '--trust', env: 'SIGNING_TRUST_BUNDLE' },
+  adminToken: { flag: '--admin-token', env: 'ALGA_ADMIN_TOKEN' },
+  secretsKey: { flag: '--secrets-key', env: 'ALGA_SECRETS_KEY' },
+  runnerBaseUrl: { flag: '--runner-base-url', env: 'RUNNER_BASE_URL' },
+  runnerAuthToken: { flag: '--runner-auth-token', env: 'RUNNER_AUTH_TOKEN' },
+  publicBase: { flag: '--public-base', env: 'RUNNER_PUBLIC_BASE' },
+  frameAncestors: { flag: '--frame-ancestors', env: 'ALGA_FRAME_ANCESTORS' },
+  gatewayTimeoutMs: { flag: '--gateway-timeout-ms', env: 'EXT_GATEWAY_TIMEOUT_MS' },
+  maxRequestBodyBytes: { flag: '--max-request-bytes', env: 'EXT_MAX_REQUEST_BYTES' },
+  maxResponseBodyBytes: { flag: '--max-response-bytes', env: 'EXT_MAX_RESPONSE_BYTES' },
+  egressAllowlist: { flag: '--egress-allowlist', env: 'EXT_EGRESS_ALLOWLIST' },
+  rateLimitTenant: { flag: '--rate-limit-tenant', env: 'EXT_RATE_LIMIT_TENANT' },
+  rateLimitExtension: { flag: '--rate-limit-extension', env: 'EXT_RATE_LIMIT_EXTENSION' },
+  rateLimitRedisUrl: { flag: '--rate-limit-redis-url', env: 'EXT_RATE_LIMIT_REDIS_URL' },
+  shutdownTimeoutMs: { flag: '--shutdown-timeout-ms', env: 'ALGA_SHUTDOWN_TIMEOUT_MS' },
+  dev: { flag: '--dev', env: 'ALGA_DEV' },
+} as const;
+
+/** A setting name of {@link HOST_SETTINGS}. */
+export type HostSettingName = keyof typeof HOST_SETTINGS;
+
+/** Raw setting values as strings (flags or environment), before validation. */
+export type RawHostSettings = Partial<
+  Record<HostSettingName, string | boolean | number | undefined>
+>;
+
+const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
+const list = z.string().transform((text) => text.split(/[,\s]+/).filter((item) => item !== ''));
+const rule = z
+  .string()
+  .regex(/^\d{1,9}\/\d{1,6}$/, 'must be <requests>/<seconds>, e.g. 600/60')
+  .transform((text) => {
+    const [points, seconds] = text.split('/').map(Number) as [number, number];
+    return { points, durationSeconds: seconds };
+  })
+  .refine((r) => r.points >= 1 && r.durationSeconds >= 1, 'both numbers must be at least 1');
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'must be an http: or https: URL')
+  .transform((u) => u.replace(/\/+$/, ''));
+const bool = z
+  .union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no', ''])])
+  .transform((v) => v === true || v === '1' || v === 'true' || v === 'yes');
+
+const schema = z.object({
+  dataDir: z.string().min(1).default('./.alga'),
+  port: z.coerce.number().int().min(0).max(65_535).default(3000),
+  host: z.string().min(1).default('127.0.0.1'),
+  trust: z.string().min(1).optional(),
+  adminToken: z.string().min(16, 'must be at least 16 characters').max(512).optional(),
+  secretsKey: z.string().min(1).optional(),
+  runnerBaseUrl: httpUrl.optional(),
+  runnerAuthToken: z.string().min(16, 'must be at least 16 characters').max(512).optional(),
+  publicBase: httpUrl.optional(),
+  frameAncestors: list.optional(),
+  gatewayTimeoutMs: positiveInt(600_000).default(10_000),
+  maxRequestBodyBytes: positiveInt(1024 * 1024 * 1024).default(5 * 1024 * 1024),
+  maxResponseBodyBytes: positiveInt(1024 * 1024 * 1024).default(5 * 1024 * 1024),
+  egressAllowlist: list.optional(),
+  rateLimitTenant: rule.optional(),
+  rateLimitExtension: rule.optional(),
+  rateLimitRedisUrl: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  shutdownTimeoutMs: positiveInt(600_000).default(10_000),
+  dev: bool.default(false),
+});
+
+/** The validated settings of the embedded host. */
+export type HostSettings = z.output<typeof schema>;
+
+/**
+ * Validates the embedded host's settings from flags and environment (a flag wins). Throws
+ * `CONFIG_INVALID` naming every bad setting by its flag and variable, e.g.
+ * `--port / PORT: must be at most 65535`.
+ *
+ * @example
+ * ```ts
+ * const settings = resolveHostSettings({ port: '3000', dataDir: './.alga' }, process.env);
+ * ```
+ */
+export function resolveHostSettings(
+  flags: RawHostSettings,
+  env: Readonly<Record<string, string | undefined>> = {},
+): HostSettings {
+  const raw: Record<string, unknown> = {};
+  for (const [name, where] of Object.entries(HOST_SETTINGS) as [
+    HostSettingName,
+    { env: string },
+  ][]) {
+    const value = flags[name] ?? env[where.env];
+    if (value !== undefined && value !== '') raw[name] = value;
+  }
+  if (raw.runnerBaseUrl !== undefined && raw.runnerAuthToken === undefined) {
+    throw invalid([
+      '--runner-auth-token / RUNNER_AUTH_TOKEN: is required when RUNNER_BASE_URL is set',
+    ]);
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw invalid(
+    parsed.error.issues.map((issue) => {
+      const name = issue.path[0] as HostSettingName;
+      const where = HOST_SETTINGS[name];
+      return `${where.flag} / ${where.env}: ${issue.message}`;
+    }),
+  );
+}
+
+function invalid(problems: string[]): GatewayError {
+  return new GatewayError(
+    GatewayErrorCode.CONFIG_INVALID,
+    `Invalid host settings: ${problems.join('; ')}.`,
+    { details: { problems } },
+  );
+}

@@ -1,0 +1,131 @@
+import { Hono } from 'hono';
+import { readBodyCapped } from '../gateway/body';
+import { GatewayError, GatewayErrorCode } from '../gateway/errors';
+import {
+  asGatewayError,
+  errorResponse,
+  type GatewayLogger,
+  jsonResponse,
+  requestIdOf,
+} from '../gateway/http';
+import { RunnerError } from '../runner/errors';
+import type { Runner } from '../runner/types';
+import { bearerToken, tokensEqual } from './auth';
+import { decodeExecuteRequest, decodeWarmRequest, encodeExecuteResponse } from './wire';
+
+/** Options of {@link createRunnerService}. */
+export interface RunnerServiceOptions {
+  /** The runner that executes (usually the worker or process runner). */
+  runner: Runner;
+  /** Shared secret callers present as `authorization: Bearer <token>` (`RUNNER_AUTH_TOKEN`). */
+  authToken: string;
+  /** Largest execute request accepted, in bytes of JSON (default 16 MiB). */
+  maxRequestBytes?: number;
+  /** Where failures are logged. */
+  logger?: GatewayLogger;
+}
+
+/** The runner service: a web-standard handler for `/v1/*`. */
+export interface RunnerService {
+  /** Handles one request; never rejects. */
+  fetch(request: Request): Promise<Response>;
+}
+
+/**
+ * Exposes `runner` over HTTP for hosts that want no tenant code in their process:
+ * `POST /v1/execute` (an execute request as JSON, bodies base64), `POST /v1/warm`
+ * (`{contentHash}`) and `GET /v1/stats`, each behind the shared bearer token (compared in
+ * constant time). {@link RemoteRunner} is the client.
+ *
+ * @example
+ * ```ts
+ * const service = createRunnerService({ runner, authToken: process.env.RUNNER_AUTH_TOKEN! });
+ * createServer(createNodeListener(service.fetch)).listen(8080);
+ * ```
+ */
+export function createRunnerService(options: RunnerServiceOptions): RunnerService {
+  if (options.authToken.length < 16) {
+    throw new GatewayError(
+      GatewayErrorCode.CONFIG_INVALID,
+      'The runner service token (RUNNER_AUTH_TOKEN) must be at least 16 characters.',
+    );
+  }
+  const maxRequestBytes = options.maxRequestBytes ?? 16 * 1024 * 1024;
+  const app = new Hono();
+
+  app.use('/v1/*', async (c, next) => {
+    const token = bearerToken(c.req.raw);
+    if (token === undefined || !tokensEqual(token, options.authToken)) {
+      throw new GatewayError(
+        GatewayErrorCode.UNAUTHENTICATED,
+        'The runner service needs authorization: Bearer <RUNNER_AUTH_TOKEN>.',
+      );
+    }
+    await next();
+  });
+
+  const readJson = async (request: Request): Promise<unknown> => {
+    const bytes = await readBodyCapped(request, maxRequestBytes, 'maxRequestBytes');
+    try {
+      return JSON.parse(new TextDecoder().decode(bytes));
+    } catch (cause) {
+      throw new GatewayError(GatewayErrorCode.BAD_REQUEST, 'The body is not valid JSON.', {
+        cause,
+      });
+    }
+  };
+  const parse = <T>(decode: (json: unknown) => T, json: unknown): T => {
+    try {
+      return decode(json);
+    } catch (cause) {
+      throw new GatewayError(
+        GatewayErrorCode.BAD_REQUEST,
+        `The body is not a valid runner request: ${summarizeZod(cause)}`,
+        { cause },
+      );
+    }
+  };
+
+  app.post('/v1/execute', async (c) => {
+    const request = parse(decodeExecuteRequest, await readJson(c.req.raw));
+    const response = await options.runner.execute(request);
+    return jsonResponse(encodeExecuteResponse(response), 200, request.context.requestId);
+  });
+  app.post('/v1/warm', async (c) => {
+    await options.runner.warm(parse(decodeWarmRequest, await readJson(c.req.raw)));
+    return jsonResponse({ ok: true }, 200, requestIdOf(c.req.raw));
+  });
+  app.get('/v1/stats', (c) => jsonResponse(options.runner.stats(), 200, requestIdOf(c.req.raw)));
+  app.notFound((c) =>
+    errorResponse(
+      new GatewayError(GatewayErrorCode.NOT_FOUND, 'No runner service route here.'),
+      requestIdOf(c.req.raw),
+    ),
+  );
+  app.onError((caught, c) => {
+    if (caught instanceof RunnerError) {
+      // Runner errors keep their own code, so RemoteRunner can rethrow the same RunnerError.
+      const requestId = requestIdOf(c.req.raw);
+      const body = {
+        error: { code: caught.code, message: caught.message, requestId },
+        runner: true,
+      };
+      return jsonResponse(body, caught.status, requestId);
+    }
+    const error = asGatewayError(caught);
+    if (error.code === GatewayErrorCode.INTERNAL) {
+      options.logger?.error({ err: caught.message }, 'runner service request failed');
+    }
+    return errorResponse(error, requestIdOf(c.req.raw));
+  });
+  return { fetch: async (request) => app.fetch(request) };
+}
+
+/** The first zod issue as `path: message`, never the offending value. */
+export function summarizeZod(error: unknown): string {
+  const issues = (error as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
+  const first = issues?.[0];
+  if (first === undefined) return 'malformed';
+  const path = first.path.map(String).join('.');
+  return path === '' ? first.message : `${path}: ${first.message}`;
+}
