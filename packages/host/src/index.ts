@@ -8,8 +8,47 @@
  * @packageDocumentation
  */
 
+export type { BundleErrorOptions, BundleManifestIssue } from './bundle/errors.js';
+// bundle: pack, read, hash, sign and verify; trust bundles; bundle stores
+export { BundleError, BundleErrorCode } from './bundle/errors.js';
+export type { BundleFileDigest, BundleFiles } from './bundle/hash.js';
+export { computeContentHash, computeDigest, isContentHash } from './bundle/hash.js';
+export type { BundleIndex } from './bundle/index-file.js';
+export { BUNDLE_FORMAT } from './bundle/index-file.js';
+export type { PublicKeyDocument, PublicKeyInfo } from './bundle/keys.js';
+export {
+  generateSigningKey,
+  keyIdOf,
+  loadSigningKey,
+  parsePublicKey,
+  publicKeyToPem,
+  SigningKey,
+} from './bundle/keys.js';
+export type { BundleLimits } from './bundle/limits.js';
+export { DEFAULT_BUNDLE_LIMITS } from './bundle/limits.js';
+export type { PackBundleOptions, PackedBundle } from './bundle/pack.js';
+export { packBundle } from './bundle/pack.js';
+export { BUNDLE_INDEX_PATH } from './bundle/paths.js';
+export type { ReadBundle } from './bundle/read.js';
+export { readBundle } from './bundle/read.js';
+export type {
+  BundleSignature,
+  BundleSigner,
+  SignBundleOptions,
+  VerifiedSignature,
+  VerifySignatureOptions,
+} from './bundle/signature.js';
+export {
+  parseBundleSignature,
+  SIGNATURE_DOMAIN,
+  serializeBundleSignature,
+  signaturePayload,
+  signBundle,
+  verifySignature,
+} from './bundle/signature.js';
+export type { VerifiedBundle, VerifyBundleOptions } from './bundle/verify.js';
+export { verifyBundle } from './bundle/verify.js';
 export type { RegistryIssue } from './registry/errors.js';
-
 // registry: stores, installs, settings
 export { RegistryError, RegistryErrorCode } from './registry/errors.js';
 export { MAX_KV_KEY_BYTES, MAX_KV_LIST_LIMIT } from './registry/kv.js';
@@ -59,3 +98,18 @@ export type {
 export { encodeAad, parseSecretEnvelope, secretEnvelopeSchema } from './secrets/sealer.js';
 export type { VaultTransitSealerOptions } from './secrets/vault-transit.js';
 export { VaultTransitSealer } from './secrets/vault-transit.js';
+export type { FsBundleStoreOptions } from './store/fs-store.js';
+export { FsBundleStore } from './store/fs-store.js';
+export type { S3BundleStoreOptions } from './store/s3-store.js';
+export { S3BundleStore } from './store/s3-store.js';
+export type { BundleStore } from './store/types.js';
+export type {
+  TrustBundleDocument,
+  TrustBundleInput,
+  TrustBundleKeyEntry,
+  TrustedKey,
+  TrustSource,
+  TrustSourceOptions,
+  TrustStore,
+} from './trust/trust.js';
+export { createTrustSource, loadTrustBundle } from './trust/trust.js';

@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { BundleError } from '../bundle/errors.js';
+import { assertContentHash } from '../bundle/hash.js';
+import { type BundleLimits, resolveLimits } from '../bundle/limits.js';
+import { admitBundle, checkStored } from './checks.js';
+import type { BundleStore } from './types.js';
+
+/** Options of {@link FsBundleStore}. */
+export interface FsBundleStoreOptions {
+  /** Folder holding the store; bundles live at `<root>/sha256/<hex>`. Created on first `put`. */
+  readonly root: string;
+  /** Limits for checking bundles on `put` and re-hashing them on `get`. */
+  readonly limits?: Partial<BundleLimits>;
+}
+
+const HEX_NAME = /^[0-9a-f]{64}$/;
+
+function errnoCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException).code;
+}
+
+function ioError(action: string, path: string, cause: unknown): BundleError {
+  return new BundleError(
+    'IO',
+    `Bundle store could not ${action} ${path} (${errnoCode(cause) ?? 'error'}).`,
+    {
+      cause,
+      path,
+    },
+  );
+}
+
+/**
+ * The embedded bundle store: one file per bundle at `<root>/sha256/<hex>`. Writes go to a
+ * temporary file in the same folder, are fsynced, then renamed into place, so a reader
+ * never sees half a bundle; an existing object is never rewritten.
+ *
+ * @example
+ * ```ts
+ * const store = new FsBundleStore({ root: '/var/lib/alga/bundles' });
+ * const hash = await store.put(bytes);
+ * const again = await store.get(hash); // re-hashed; throws HASH_MISMATCH if the file was altered
+ * ```
+ */
+export class FsBundleStore implements BundleStore {
+  /** The store's root folder (absolute). */
+  readonly root: string;
+  readonly #limits: BundleLimits;
+  readonly #objects: string;
+
+  constructor(options: FsBundleStoreOptions) {
+    this.root = resolve(options.root);
+    this.#limits = resolveLimits(options.limits);
+    this.#objects = join(this.root, 'sha256');
+  }
+
+  #pathOf(contentHash: string): string {
+    assertContentHash(contentHash, 'FsBundleStore');
+    return join(this.#objects, contentHash.slice('sha256:'.length));
+  }
+
+  async put(bytes: Uint8Array): Promise<string> {
+    const contentHash = await admitBundle(bytes, this.#limits);
+    const target = this.#pathOf(contentHash);
+    if (await this.#exists(target)) return contentHash;
+    try {
+      await mkdir(this.#objects, { recursive: true });
+    } catch (error) {
+      throw ioError('create', this.#objects, error);
+    }
+    const temporary = join(this.#objects, `.tmp-${randomUUID()}`);
+    try {
+      const handle = await open(temporary, 'wx', 0o644);
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      // Same content under the same name: if a concurrent put won the race, replacing it changes nothing.
+      await rename(temporary, target);
+    } catch (error) {
+      await unlink(temporary).catch(() => undefined);
+      throw ioError('write', target, error);
+    }
+    await this.#syncFolder();
+    return contentHash;
+  }
+
+  async get(contentHash: string): Promise<Uint8Array | undefined> {
+    const path = this.#pathOf(contentHash);
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(path));
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return undefined;
+      throw ioError('read', path, error);
+    }
+    return checkStored(bytes, contentHash, path, this.#limits);
+  }
+
+  async has(contentHash: string): Promise<boolean> {
+    return this.#exists(this.#pathOf(contentHash));
+  }
+
+  async list(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.#objects);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return [];
+      throw ioError('list', this.#objects, error);
+    }
+    return names
+      .filter((name) => HEX_NAME.test(name))
+      .sort()
+      .map((name) => `sha256:${name}`);
+  }
+
+  async #exists(path: string): Promise<boolean> {
+    try {
+      return (await stat(path)).isFile();
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return false;
+      throw ioError('inspect', path, error);
+    }
+  }
+
+  /** Makes the rename durable: without syncing the folder a crash can forget the new name. */
+  async #syncFolder(): Promise<void> {
+    const handle = await open(this.#objects, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+}
