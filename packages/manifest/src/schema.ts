@@ -159,8 +159,12 @@ const license = z
   });
 
 const runtime = z.enum(RUNTIMES, {
-  error: (iss) =>
-    `must be one of ${listOf(RUNTIMES)}${didYouMean(iss.input, RUNTIMES)}; the runtime says how the host runs the component`,
+  error: (iss) => {
+    if (iss.input === undefined) return undefined;
+    return typeof iss.input === 'string'
+      ? `unknown runtime ${quote(iss.input)}: must be ${listOf(RUNTIMES)}`
+      : `must be ${listOf(RUNTIMES)}`;
+  },
 });
 
 // Capabilities -------------------------------------------------------------------------
@@ -232,7 +236,14 @@ const http = json(
   {
     anyOf: [
       { properties: { allowPrivateNetworks: { const: true } }, required: ['allowPrivateNetworks'] },
-      { properties: { allow: { items: { not: { pattern: NON_PUBLIC_HOST_PATTERN } } } } },
+      {
+        properties: {
+          allow: {
+            type: 'array',
+            items: { not: { type: 'string', pattern: NON_PUBLIC_HOST_PATTERN } },
+          },
+        },
+      },
     ],
   },
 );
@@ -242,6 +253,7 @@ const http = json(
 const method = z.enum(HTTP_METHODS, {
   error: (iss) => {
     const input = iss.input;
+    if (input === undefined) return undefined;
     if (
       typeof input === 'string' &&
       (HTTP_METHODS as readonly string[]).includes(input.toUpperCase())
@@ -373,7 +385,7 @@ const ui = json(
       }
     }, always),
   {
-    if: { required: ['hooks'], properties: { hooks: { minItems: 1 } } },
+    if: { required: ['hooks'], properties: { hooks: { type: 'array', minItems: 1 } } },
     // biome-ignore lint/suspicious/noThenProperty: a JSON Schema keyword; this object is never awaited.
     then: { required: ['iframe'] },
   },
@@ -603,6 +615,7 @@ export const manifestSchema = json(
       if (
         typeof uiDir === 'string' &&
         typeof entry === 'string' &&
+        bundlePathProblem(entry) === undefined &&
         !entry.startsWith(`${uiDir}/`)
       ) {
         ctx.addIssue({
@@ -618,12 +631,18 @@ export const manifestSchema = json(
     description: 'The manifest.json of an Alga extension bundle.',
     if: {
       required: ['http'],
-      properties: { http: { required: ['allow'], properties: { allow: { minItems: 1 } } } },
+      properties: {
+        http: {
+          type: 'object',
+          required: ['allow'],
+          properties: { allow: { type: 'array', minItems: 1 } },
+        },
+      },
     },
     // biome-ignore lint/suspicious/noThenProperty: a JSON Schema keyword; this object is never awaited.
     then: {
       required: ['capabilities'],
-      properties: { capabilities: { contains: { const: 'cap:http.fetch' } } },
+      properties: { capabilities: { type: 'array', contains: { const: 'cap:http.fetch' } } },
     },
   },
 );

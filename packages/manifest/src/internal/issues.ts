@@ -27,7 +27,7 @@ const TYPE_NAMES: Record<string, string> = {
   string: 'a string',
   number: 'a number',
   int: 'an integer',
-  boolean: 'a boolean (true or false)',
+  boolean: 'true or false',
   array: 'an array',
   object: 'an object',
   record: 'an object',
@@ -74,6 +74,7 @@ export function createErrorMap(knownKeys: Map<string, readonly string[]>): z.cor
         return `must be ${bound} ${max}${what === '' ? '' : ` ${what}`}`;
       }
       case 'invalid_value': {
+        if (iss.input === undefined) return 'is required';
         const values = iss.values.map(String);
         return `must be ${values.length === 1 ? `'${values[0]}'` : `one of ${listOf(values)}`}${didYouMean(iss.input, values)}`;
       }
