@@ -128,10 +128,13 @@ export function extUiUrl(
 export function createUiAssetServer(options: UiAssetServerOptions): UiAssetServer {
   const dotfiles = new Set(options.dotfiles ?? []);
   const csp = uiContentSecurityPolicy(options.frameAncestors ?? ["'self'"]);
-  const cache = new LRUCache<string, UiFiles, { extensionId: string }>({
+  // Keyed by (extension, content hash): a hash is only ever served under the extension
+  // that published it, even when the same bytes were published under two names.
+  const cache = new LRUCache<string, UiFiles, { extensionId: string; contentHash: string }>({
     maxSize: options.cacheBytes ?? 64 * 1024 * 1024,
     sizeCalculation: (entry) => Math.max(1, entry.size),
-    fetchMethod: async (contentHash, _stale, { context }) => load(context.extensionId, contentHash),
+    fetchMethod: async (_key, _stale, { context }) =>
+      load(context.extensionId, context.contentHash),
   });
 
   async function load(extensionId: string, contentHash: string): Promise<UiFiles> {
@@ -187,13 +190,14 @@ export function createUiAssetServer(options: UiAssetServerOptions): UiAssetServe
     const path = confineAssetPath(segments.slice(taken.used + 1), dotfiles);
     if (path === undefined) throw notFound();
 
-    const bundle = await cache.fetch(contentHash, { context: { extensionId: taken.id } });
+    const key = `${taken.id} ${contentHash}`;
+    const bundle = await cache.fetch(key, { context: { extensionId: taken.id, contentHash } });
     const file = bundle?.files.get(path);
     if (file === undefined) throw notFound();
     if (!file.verified) {
       const actual = `sha256:${createHash('sha256').update(file.bytes).digest('hex')}`;
       if (actual !== file.digest) {
-        cache.delete(contentHash);
+        cache.delete(key);
         options.logger?.error(
           { requestId, extensionId: taken.id, contentHash, path },
           'UI asset failed its digest check',
