@@ -70,8 +70,8 @@ function harness(
     registry: {
       resolveInstall: async (tenantId, extensionId) =>
         tenantId === 'acme' && extensionId === 'com.example.gw' ? install : undefined,
-      getVersion: async () => VERSION,
     },
+    store: { getVersion: async () => VERSION },
     runner: {
       execute: async (request) => {
         calls.push(request);
@@ -322,7 +322,6 @@ describe('gateway: refusals', () => {
         resolveInstall: async () => {
           throw new Error('connection refused to db at 10.0.0.5');
         },
-        getVersion: async () => undefined,
       },
     });
     const response = await broken.fetch('/api/ext/com.example.gw/ping');

@@ -144,7 +144,7 @@ describe('UI asset server', () => {
     for (const b of [bundle, other, tampered]) await registry.insertVersion(versionRecord(b));
     await registry.insertVersion(versionRecord(invalid, 'invalid'));
     const assets = createUiAssetServer({
-      registry,
+      store: registry,
       bundles: store,
       trust: signer.trust,
       frameAncestors: ['https://app.example.com'],

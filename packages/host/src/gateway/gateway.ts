@@ -50,14 +50,18 @@ export interface GatewayInstall {
   readonly enabled: boolean;
 }
 
-/** The registry calls the gateway needs. */
+/** The registry call the gateway needs; the registry service (`createRegistry`) has it. */
 export interface GatewayRegistry {
   /**
    * The tenant's install of the extension; `undefined` (or a `NOT_INSTALLED` registry error)
    * when there is none.
    */
   resolveInstall(tenantId: string, extensionId: string): Promise<GatewayInstall | undefined>;
-  /** A published version, whose `manifest` gives the endpoints. */
+}
+
+/** Where the gateway reads a version's manifest; any `RegistryStore` fits. */
+export interface GatewayVersionStore {
+  /** A published version, whose `manifest` declares the endpoints. */
   getVersion(extensionId: string, version: string): Promise<VersionRecord | undefined>;
 }
 
@@ -86,8 +90,10 @@ export const DEFAULT_GATEWAY_LIMITS: Readonly<GatewayLimits> = {
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
-  /** Resolves installs and manifests. */
+  /** Resolves tenant installs (the registry service). */
   registry: GatewayRegistry;
+  /** Reads published versions' manifests (the registry store). */
+  store: GatewayVersionStore;
   /** Runs handlers: in-process worker runner, child process, or a `RemoteRunner`. */
   runner: Pick<Runner, 'execute'>;
   /** Maps a request to its tenant (and actor), from the host's own session. */
@@ -155,8 +161,9 @@ const RUNNER_ERROR_MESSAGES: Readonly<Partial<Record<GatewayErrorCode, string>>>
  * @example
  * ```ts
  * const gateway = createGateway({
- *   registry,
- *   runner,
+ *   registry, // createRegistry(...)
+ *   store, // the registry's RegistryStore
+ *   runner, // createRunner(...) or new RemoteRunner(...)
  *   resolveIdentity: async (req) => {
  *     const session = await mySessions.fromRequest(req);
  *     return session ? { tenantId: session.tenant, actorId: session.user } : undefined;
@@ -185,7 +192,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const cached = manifests.get(install.contentHash);
     if (cached !== undefined) return cached;
     const version = await unavailableOnThrow(
-      options.registry.getVersion(install.extensionId, install.version),
+      options.store.getVersion(install.extensionId, install.version),
       'registry',
     );
     if (version === undefined || version.contentHash !== install.contentHash) {

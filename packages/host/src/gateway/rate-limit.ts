@@ -76,7 +76,7 @@ function checkRule(rule: RateLimitRule, option: string): void {
  *   perTenant: { points: 100, durationSeconds: 1 },
  *   redis: new Redis(process.env.REDIS_URL),
  * });
- * const gateway = createGateway({ registry, runner, resolveIdentity, rateLimiter });
+ * const gateway = createGateway({ registry, store, runner, resolveIdentity, rateLimiter });
  * ```
  */
 export function createRateLimiter(options: RateLimiterOptions = {}): GatewayRateLimiter {

@@ -29,7 +29,7 @@ const EMPTY = new Uint8Array(0);
  * ```ts
  * const runner = new RemoteRunner({ baseUrl: process.env.RUNNER_BASE_URL!,
  *   authToken: process.env.RUNNER_AUTH_TOKEN! });
- * const gateway = createGateway({ registry, runner, resolveIdentity });
+ * const gateway = createGateway({ registry, store, runner, resolveIdentity });
  * ```
  */
 export class RemoteRunner implements Runner {

@@ -20,15 +20,15 @@ import { confineAssetPath, contentTypeOf, etagMatches } from './path';
 /** The route prefix of UI assets. */
 export const UI_ASSET_PREFIX = '/ext-ui/';
 
-/** The registry call the asset server needs: the published versions of an extension. */
-export interface UiAssetRegistry {
+/** Where the asset server reads an extension's published versions; any `RegistryStore` fits. */
+export interface UiAssetVersionStore {
   listVersions(extensionId: string): Promise<readonly VersionRecord[]>;
 }
 
 /** Options of {@link createUiAssetServer}. */
 export interface UiAssetServerOptions {
-  /** Tells which content hashes are published versions of an extension. */
-  registry: UiAssetRegistry;
+  /** Tells which content hashes are published versions of an extension (the registry store). */
+  store: UiAssetVersionStore;
   /** Where bundles are read from, by content hash. */
   bundles: BundleStore;
   /**
@@ -120,7 +120,7 @@ export function extUiUrl(
  *
  * @example
  * ```ts
- * const assets = createUiAssetServer({ registry: store, bundles, trust,
+ * const assets = createUiAssetServer({ store: registryStore, bundles, trust,
  *   frameAncestors: ['https://app.example.com'] });
  * app.get('/ext-ui/*', (c) => assets.fetch(c.req.raw));
  * ```
@@ -138,7 +138,7 @@ export function createUiAssetServer(options: UiAssetServerOptions): UiAssetServe
   });
 
   async function load(extensionId: string, contentHash: string): Promise<UiFiles> {
-    const versions = await options.registry.listVersions(extensionId);
+    const versions = await options.store.listVersions(extensionId);
     const version = versions.find((v) => v.contentHash === contentHash && v.state !== 'invalid');
     if (version === undefined) throw notFound();
     const bytes = await options.bundles.get(contentHash);
