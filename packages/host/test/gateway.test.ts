@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createGateway, type GatewayInstall, type GatewayOptions } from '../src/gateway/gateway';
 import { createRateLimiter } from '../src/gateway/rate-limit';
@@ -58,6 +59,7 @@ const ok = (body = '{"ok":true}', headers: [string, string][] = []): ExecuteResp
 interface Harness {
   fetch: (path: string, init?: RequestInit) => Promise<Response>;
   calls: ExecuteRequest[];
+  gateway: ReturnType<typeof createGateway>;
 }
 
 function harness(
@@ -86,6 +88,7 @@ function harness(
   });
   return {
     calls,
+    gateway,
     fetch: (path, init = {}) =>
       gateway.fetch(
         new Request(`http://host.test${path}`, {
@@ -329,5 +332,37 @@ describe('gateway: refusals', () => {
     expect(await response.text()).not.toContain('10.0.0.5');
     const weird = harness(() => ({ status: 101, headers: [], body: new Uint8Array(0) }));
     expect((await weird.fetch('/api/ext/com.example.gw/ping')).status).toBe(502);
+  });
+});
+
+describe('gateway: observability', () => {
+  it('reports every answer as an event and in Prometheus metrics, without ids as labels', async () => {
+    const metrics = new Registry();
+    const h = harness(undefined, { metrics });
+    const seen: unknown[] = [];
+    h.gateway.events.on('request', (event) => seen.push(event));
+    await h.fetch('/api/ext/com.example.gw/ping', { headers: { 'x-request-id': 'req-events-1' } });
+    await h.fetch('/api/ext/com.example.gw/nope', { headers: { 'x-request-id': 'req-events-2' } });
+    expect(seen).toEqual([
+      expect.objectContaining({
+        requestId: 'req-events-1',
+        kind: 'api',
+        status: 200,
+        tenantId: 'acme',
+        extensionId: 'com.example.gw',
+      }),
+      expect.objectContaining({
+        requestId: 'req-events-2',
+        status: 404,
+        code: 'ENDPOINT_NOT_FOUND',
+      }),
+    ]);
+    const text = await metrics.metrics();
+    expect(text).toContain('alga_gateway_requests_total{kind="api",status="200",code="ok"} 1');
+    expect(text).toContain(
+      'alga_gateway_requests_total{kind="api",status="404",code="ENDPOINT_NOT_FOUND"} 1',
+    );
+    expect(text).toContain('alga_gateway_request_duration_seconds_count{kind="api"} 2');
+    expect(text).not.toContain('acme');
   });
 });

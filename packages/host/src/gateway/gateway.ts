@@ -1,5 +1,7 @@
 import { type CapabilityId, type Manifest, matchEndpoint, parseManifest } from '@alga/manifest';
+import { EventEmitter } from 'eventemitter3';
 import { LRUCache } from 'lru-cache';
+import { Counter, Histogram, type Registry as PromRegistry } from 'prom-client';
 import { RegistryError } from '../registry/errors';
 import type { VersionRecord } from '../registry/types';
 import type { RunnerErrorCode } from '../runner/errors';
@@ -16,7 +18,7 @@ import {
   requestIdOf,
 } from './http';
 import { createRateLimiter, type GatewayRateLimiter } from './rate-limit';
-import { type ExtensionRoute, parseExtensionRoute } from './route';
+import { type ExtensionRoute, parseExtensionRoute, type RouteKind } from './route';
 
 /** Who is calling: the tenant, and optionally the acting user, from the host's session. */
 export interface GatewayIdentity {
@@ -106,6 +108,58 @@ export interface GatewayOptions {
   dev?: boolean;
   /** Where request outcomes are logged (never bodies, headers or secrets). */
   logger?: GatewayLogger;
+  /**
+   * Prometheus registry for `alga_gateway_requests_total{kind,status,code}` and
+   * `alga_gateway_request_duration_seconds{kind}` (labels have bounded values: no ids).
+   */
+  metrics?: PromRegistry;
+}
+
+/** One finished gateway request, as {@link Gateway.events} reports it. */
+export interface GatewayRequestEvent {
+  readonly requestId: string;
+  readonly method: string;
+  /** The route (`api`, `ui-proxy`), or `none` when the path matched neither. */
+  readonly kind: RouteKind | 'none';
+  readonly status: number;
+  /** The error code when the request was refused or failed. */
+  readonly code?: GatewayErrorCode;
+  /** Known once the caller was identified. */
+  readonly tenantId?: string;
+  /** Known once the path named an extension. */
+  readonly extensionId?: string;
+  readonly durationMs: number;
+}
+
+/** Events of a {@link Gateway}. */
+export interface GatewayEventMap {
+  /** Every request, once answered: for audit trails and host dashboards. */
+  request: (event: GatewayRequestEvent) => void;
+}
+
+interface Trace {
+  kind?: RouteKind;
+  tenantId?: string;
+  extensionId?: string;
+}
+
+function gatewayMetrics(registry: PromRegistry) {
+  const registers = [registry];
+  return {
+    requests: new Counter({
+      name: 'alga_gateway_requests_total',
+      help: 'Gateway requests answered, by route kind, status and error code (ok when none).',
+      labelNames: ['kind', 'status', 'code'] as const,
+      registers,
+    }),
+    duration: new Histogram({
+      name: 'alga_gateway_request_duration_seconds',
+      help: 'Wall-clock time from request to answer at the gateway, runner included.',
+      labelNames: ['kind'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+  };
 }
 
 /** A web-standard request handler for `/api/ext/...` and `/api/ext-proxy/...`. */
@@ -114,6 +168,8 @@ export interface Gateway {
   fetch(request: Request): Promise<Response>;
   /** The effective limits. */
   readonly limits: Readonly<GatewayLimits>;
+  /** `request` after every answer (ids, status and code; never headers or bodies). */
+  readonly events: EventEmitter<GatewayEventMap>;
 }
 
 /**
@@ -230,11 +286,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
   }
 
-  async function handle(request: Request, requestId: string): Promise<Response> {
+  async function handle(request: Request, requestId: string, trace: Trace): Promise<Response> {
     const route = parseExtensionRoute(new URL(request.url).pathname);
     if (route === undefined) {
       throw new GatewayError(GatewayErrorCode.NOT_FOUND, 'No gateway route matches this path.');
     }
+    trace.kind = route.kind;
+    trace.extensionId = route.extensionId;
     checkHeaderLimits(request.headers, limits);
     const identity = await options.resolveIdentity(request);
     if (identity === undefined) {
@@ -243,6 +301,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         'The request carries no valid credentials for a tenant.',
       );
     }
+    trace.tenantId = identity.tenantId;
     await enforceRate(rateLimiter.consumeTenant(identity.tenantId));
     const install = await resolveInstall(identity.tenantId, route.extensionId);
     if (install === undefined) {
@@ -360,14 +419,20 @@ export function createGateway(options: GatewayOptions): Gateway {
     });
   }
 
+  const events = new EventEmitter<GatewayEventMap>();
+  const metrics = options.metrics === undefined ? undefined : gatewayMetrics(options.metrics);
+
   return {
     limits,
+    events,
     async fetch(request) {
       const requestId = requestIdOf(request);
       const started = performance.now();
+      const trace: Trace = {};
       let response: Response;
+      let code: GatewayErrorCode | undefined;
       try {
-        response = await handle(request, requestId);
+        response = await handle(request, requestId, trace);
       } catch (caught) {
         const error = asGatewayError(caught);
         if (
@@ -376,14 +441,31 @@ export function createGateway(options: GatewayOptions): Gateway {
         ) {
           logger?.error({ requestId, err: describe(caught) }, 'gateway request failed');
         }
+        code = error.code;
         response = errorResponse(error, requestId);
       }
+      const durationMs = performance.now() - started;
+      const kind = trace.kind ?? 'none';
+      metrics?.requests.inc({ kind, status: String(response.status), code: code ?? 'ok' });
+      metrics?.duration.observe({ kind }, durationMs / 1000);
+      events.emit('request', {
+        requestId,
+        method: request.method,
+        kind,
+        status: response.status,
+        durationMs,
+        ...(code === undefined ? {} : { code }),
+        ...(trace.tenantId === undefined ? {} : { tenantId: trace.tenantId }),
+        ...(trace.extensionId === undefined ? {} : { extensionId: trace.extensionId }),
+      });
       logger?.info(
         {
           requestId,
+          kind,
           method: request.method,
           status: response.status,
-          durationMs: Math.round(performance.now() - started),
+          ...(code === undefined ? {} : { code }),
+          durationMs: Math.round(durationMs),
         },
         'gateway request',
       );
