@@ -145,6 +145,8 @@ export interface SelectSettingField extends SettingFieldBase {
 export interface SecretSettingField extends SettingFieldBase {
   kind: 'secret';
   placeholder?: string | undefined;
+  /** Always absent: a secret's value is set per install. */
+  default?: undefined;
 }
 
 /** One field of the settings form, discriminated by `kind`. */

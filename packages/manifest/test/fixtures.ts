@@ -668,7 +668,7 @@ export const invalidFixtures: readonly InvalidFixture[] = [
   {
     name: 'iframe minHeight above maxHeight',
     manifest: edit(fullManifest, (m) => {
-      m.ui.iframe.sizes = { minHeight: 900, maxHeight: 800 };
+      (m.ui.iframe as Json).sizes = { minHeight: 900, maxHeight: 800 };
     }),
     issues: [{ path: 'ui.iframe.sizes.minHeight', message: 'must be at most maxHeight (800)' }],
     refinementOnly: 'JSON Schema cannot compare one number field with another',
