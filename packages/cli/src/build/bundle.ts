@@ -1,0 +1,141 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { CAPABILITIES, type CapabilityId } from '@alga/manifest';
+import type { BuildFailure, Message, Metafile } from 'esbuild';
+import { CliError } from '../internal/errors';
+import { findPackageJson } from './paths';
+import type { Project } from './project';
+import { interfaceOf, WIT_PACKAGE } from './world';
+
+/** The bundled component source and what it was made of. */
+export interface Bundle {
+  /** One ESM file: the generated component entry, the extension's code and `@alga/runtime`. */
+  readonly code: string;
+  /** Project-relative paths of the source files in the bundle. */
+  readonly inputs: readonly string[];
+}
+
+const SHIM_NAME = 'alga-component-entry.js';
+const WIT_VERSION = WIT_PACKAGE.slice(WIT_PACKAGE.indexOf('@'));
+
+/**
+ * The component entry: imports exactly the interfaces of the declared capabilities and hands
+ * them, with the extension's default export, to `@alga/runtime/guest`.
+ */
+export function componentEntrySource(entry: string, interfaces: readonly string[]): string {
+  const imports = interfaces.map(
+    (name, index) => `import * as host${index} from 'alga:extension/${name}${WIT_VERSION}';`,
+  );
+  const host = interfaces.map((name, index) => `${JSON.stringify(name)}: host${index}`).join(', ');
+  return [
+    "import { bindHandler } from '@alga/runtime/guest';",
+    `import * as entry from ${JSON.stringify(entry)};`,
+    ...imports,
+    `export const handler = bindHandler(entry, { ${host} });`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * A source checkout of `@alga/runtime` (linked with `file:`) has no `dist/`; its `exports` reach
+ * the TypeScript sources through the `@alga/source` condition. A published copy has no sources.
+ */
+export function sourceConditions(projectDir: string): string[] {
+  const runtimePackage = findPackageJson('@alga/runtime', projectDir);
+  if (runtimePackage === undefined) {
+    throw new CliError(
+      'BUILD_FAILED',
+      `@alga/runtime is not installed in ${projectDir}; add it to "dependencies" and run npm install`,
+    );
+  }
+  return existsSync(join(dirname(runtimePackage), 'src', 'index.ts')) ? ['@alga/source'] : [];
+}
+
+function formatMessage(message: Message): string {
+  const where = message.location
+    ? `${message.location.file}:${message.location.line}:${message.location.column + 1}: `
+    : '';
+  return `${where}${message.text}`;
+}
+
+const CAPABILITY_OF_INTERFACE = new Map<string, CapabilityId>(
+  (Object.keys(CAPABILITIES) as CapabilityId[]).map((id) => [interfaceOf(id), id]),
+);
+
+/** Rejects a direct import of a WIT interface whose capability the manifest does not declare. */
+function checkWitImports(metafile: Metafile, declared: ReadonlySet<CapabilityId>): void {
+  for (const [file, input] of Object.entries(metafile.inputs)) {
+    if (file.endsWith(SHIM_NAME)) continue;
+    for (const imported of input.imports) {
+      if (!imported.external || !imported.path.startsWith('alga:')) continue;
+      const match = /^alga:extension\/([a-z-]+)(?:@[^/]+)?$/.exec(imported.path);
+      const capability =
+        match?.[1] === undefined ? undefined : CAPABILITY_OF_INTERFACE.get(match[1]);
+      if (capability === undefined) {
+        throw new CliError(
+          'UNDECLARED_CAPABILITY',
+          `${file} imports ${imported.path}, which is not a host interface extensions may import; use ctx from @alga/runtime`,
+        );
+      }
+      if (!declared.has(capability)) {
+        throw new CliError(
+          'UNDECLARED_CAPABILITY',
+          `${file} uses alga:extension/${match?.[1]}, which needs capability '${capability}' — add it to manifest.json "capabilities"`,
+        );
+      }
+    }
+  }
+}
+
+/** Bundles the project into one ESM file with esbuild, keeping `alga:*` imports for the linker. */
+export async function bundleProject(
+  project: Project,
+  interfaces: readonly string[],
+): Promise<Bundle> {
+  const esbuild = await import('esbuild');
+  let result: Awaited<ReturnType<typeof esbuild.build>> & { metafile: Metafile };
+  try {
+    result = await esbuild.build({
+      stdin: {
+        contents: componentEntrySource(project.entry, interfaces),
+        resolveDir: project.dir,
+        sourcefile: SHIM_NAME,
+        loader: 'js',
+      },
+      absWorkingDir: project.dir,
+      bundle: true,
+      format: 'esm',
+      platform: 'neutral',
+      target: 'es2022',
+      mainFields: ['module', 'main'],
+      conditions: sourceConditions(project.dir),
+      external: ['alga:*'],
+      metafile: true,
+      write: false,
+      outfile: 'component.js',
+      legalComments: 'none',
+      charset: 'utf8',
+      logLevel: 'silent',
+    });
+  } catch (cause) {
+    const failure = cause as Partial<BuildFailure>;
+    const errors = (failure.errors ?? []).map(formatMessage);
+    const hint = errors.some((text) => text.includes('"@alga/runtime'))
+      ? '\n(add @alga/runtime to "dependencies" and run npm install)'
+      : '';
+    throw new CliError(
+      'BUILD_FAILED',
+      `bundling ${project.entryLabel} with esbuild failed:\n  ${errors.join('\n  ') || String(cause)}${hint}`,
+      { cause },
+    );
+  }
+  checkWitImports(result.metafile, new Set(project.manifest.capabilities));
+  const output = result.outputFiles?.[0];
+  if (output === undefined) throw new CliError('BUILD_FAILED', 'esbuild produced no output');
+  return {
+    code: output.text,
+    inputs: Object.keys(result.metafile.inputs)
+      .filter((file) => !file.endsWith(SHIM_NAME))
+      .sort(),
+  };
+}
