@@ -48,11 +48,39 @@ export {
 } from './bundle/signature.js';
 export type { VerifiedBundle, VerifyBundleOptions } from './bundle/verify.js';
 export { verifyBundle } from './bundle/verify.js';
-export type { RegistryIssue } from './registry/errors.js';
 // registry: stores, installs, settings
+export type {
+  Actor,
+  Authorize,
+  RegistryAction,
+  RegistryResource,
+} from './registry/authorize.js';
+export { adminOnly } from './registry/authorize.js';
+export type { RegistryIssue } from './registry/errors.js';
 export { RegistryError, RegistryErrorCode } from './registry/errors.js';
 export { MAX_KV_KEY_BYTES, MAX_KV_LIST_LIMIT } from './registry/kv.js';
 export { MemoryRegistryStore } from './registry/memory-store.js';
+export type {
+  ActorOptions,
+  GrantOptions,
+  InstallOptions,
+  InstallSummary,
+  PublishResult,
+  Registry,
+  RegistryEvents,
+  RegistryLogger,
+  RegistryOptions,
+  ResolvedInstall,
+  SaveSettingsOptions,
+  UpgradeOptions,
+} from './registry/registry.js';
+export { createRegistry, DEFAULT_RESOLVE_CACHE_TTL_MS } from './registry/registry.js';
+export type {
+  ConfigInput,
+  InstallSettings,
+  SecretStatus,
+  SecretsInput,
+} from './registry/settings.js';
 export type { PostgresRegistryStoreOptions } from './registry/sql/postgres-store.js';
 export { PostgresRegistryStore } from './registry/sql/postgres-store.js';
 export { SqlRegistryStore } from './registry/sql/sql-store.js';

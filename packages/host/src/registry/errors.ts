@@ -12,7 +12,7 @@ export const RegistryErrorCode = {
   VERSION_UNAVAILABLE: 'VERSION_UNAVAILABLE',
   /** The bundle's signer or manifest publisher is not the extension's publisher. */
   PUBLISHER_MISMATCH: 'PUBLISHER_MISMATCH',
-  /** The manifest or a grant names a capability the catalog does not know. */
+  /** A grant names a capability the catalog does not know. */
   CAPABILITY_UNKNOWN: 'CAPABILITY_UNKNOWN',
   /** A grant names a capability the manifest does not request. */
   GRANT_EXCEEDS_REQUEST: 'GRANT_EXCEEDS_REQUEST',
