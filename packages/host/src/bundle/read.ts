@@ -64,7 +64,10 @@ export function parseManifestBytes(bytes: Uint8Array | undefined, where: string)
     return parseManifest(bytes);
   } catch (cause) {
     if (!(cause instanceof ManifestError)) throw cause;
-    const issues = cause.issues.map(({ path, message }) => ({ path, message }));
+    const issues =
+      cause.issues.length > 0
+        ? cause.issues.map(({ path, message }) => ({ path, message }))
+        : [{ path: '', message: cause.message }];
     const listed = issues
       .slice(0, 5)
       .map((issue) => `${issue.path || '(manifest)'}: ${issue.message}`)
@@ -72,7 +75,7 @@ export function parseManifestBytes(bytes: Uint8Array | undefined, where: string)
     const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
     throw new BundleError(
       'MANIFEST_INVALID',
-      `${where}: manifest.json is invalid: ${listed || cause.message}${more}.`,
+      `${where}: manifest.json is invalid: ${listed}${more}.`,
       { cause, path: 'manifest.json', issues },
     );
   }

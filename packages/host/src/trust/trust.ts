@@ -209,9 +209,9 @@ function readTrustFile(path: string): TrustState {
   return parseText(bytes.toString('utf8'), path);
 }
 
+/** Trust bundle text rather than a path: JSON, PEM, or anything multi-line (no path holds a newline). */
 function looksInline(text: string): boolean {
-  const trimmed = text.trimStart();
-  return trimmed.startsWith('{') || trimmed.startsWith('-----BEGIN');
+  return text.trimStart().startsWith('{') || text.includes('-----BEGIN') || text.includes('\n');
 }
 
 class LoadedTrustStore implements TrustStore {
@@ -245,8 +245,8 @@ class LoadedTrustStore implements TrustStore {
 /**
  * Loads a trust bundle: PEM with one or more `PUBLIC KEY` blocks (publisher unknown), or
  * JSON `{keys: [{kid, publicKey, publisher, notBefore?, notAfter?}], revoked: [kid…]}`.
- * A string starting with `{` or `-----BEGIN` is the bundle itself; any other string is a
- * file path, re-read by `reload()`. Throws `TRUST_INVALID` naming the bad field.
+ * A string that starts with `{`, holds `-----BEGIN` or spans lines is the bundle itself; any
+ * other string is a file path, re-read by `reload()`. Throws `TRUST_INVALID` naming the bad field.
  *
  * @example
  * ```ts
