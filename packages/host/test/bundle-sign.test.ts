@@ -233,7 +233,11 @@ describe('tampering', () => {
       seen.add(outcome);
     }
     // The content hash, key id and time are all signed, so a changed value that still parses fails the signature.
-    expect([...seen].sort()).toEqual(['SIGNATURE_INVALID', 'SIGNATURE_MALFORMED', 'UNTRUSTED_SIGNER']);
+    expect([...seen].sort()).toEqual([
+      'SIGNATURE_INVALID',
+      'SIGNATURE_MALFORMED',
+      'UNTRUSTED_SIGNER',
+    ]);
   });
 
   it('fails with SIGNATURE_INVALID when the signing time or key id is changed to another valid value', async () => {
