@@ -1,0 +1,109 @@
+import { pathToFileURL } from 'node:url';
+import { LRUCache } from 'lru-cache';
+import { type CompiledModule, compileCoreModules } from './compile';
+import { WASM_PAGE_BYTES } from './memory-cap';
+import { TranspileCache, type TranspiledComponent } from './transpile-cache';
+
+/** A component ready to instantiate: transpiled glue plus compiled, memory-capped core modules. */
+export interface Program {
+  /** `<contentHash>#<pages>`: one program per content hash and memory cap. */
+  readonly id: string;
+  readonly contentHash: string;
+  /** `file:` URL of the ESM glue. */
+  readonly glueUrl: string;
+  readonly transpiled: TranspiledComponent;
+  /** The extension and version the bundle's manifest names. */
+  readonly extensionId: string;
+  readonly version: string;
+  readonly modules: readonly CompiledModule[];
+  /** The linear-memory cap, in 64 KiB pages. */
+  readonly memoryPages: number;
+}
+
+/** The memory cap in pages for a byte limit (rounded down, at least one page). */
+export function memoryPages(memoryBytes: number): number {
+  return Math.max(1, Math.floor(memoryBytes / WASM_PAGE_BYTES));
+}
+
+/** Who a bundle is loaded for, when known. */
+export interface LoadHint {
+  readonly extensionId: string;
+  readonly version: string;
+}
+
+/** A verified component and the extension it belongs to (from the bundle's manifest). */
+export interface LoadedComponent {
+  readonly component: Uint8Array;
+  readonly extensionId: string;
+  readonly version: string;
+}
+
+/** Fetches and verifies a component by content hash (the runner's load path). */
+export type ComponentSource = (
+  contentHash: string,
+  hint: LoadHint | undefined,
+) => Promise<LoadedComponent>;
+
+/** Options of {@link Engine}. */
+export interface EngineOptions {
+  readonly dataDir: string;
+  readonly source: ComponentSource;
+  /** Compiled programs kept in memory (each holds the compiled code of a ~12 MB module). */
+  readonly maxPrograms?: number;
+}
+
+/**
+ * Turns a content hash into a {@link Program}: verified bytes from the source, jco transpile
+ * cached on disk, core modules compiled once per (hash, memory cap) per process.
+ */
+export class Engine {
+  readonly #transpiler: TranspileCache;
+  readonly #source: ComponentSource;
+  readonly #programs: LRUCache<string, Promise<Program>>;
+
+  constructor(options: EngineOptions) {
+    this.#transpiler = new TranspileCache(options.dataDir);
+    this.#source = options.source;
+    this.#programs = new LRUCache({ max: options.maxPrograms ?? 32 });
+  }
+
+  /** Programs compiled (or compiling) in this process. */
+  get size(): number {
+    return this.#programs.size;
+  }
+
+  /** The program for `contentHash` under a memory cap of `maxPages`. */
+  program(contentHash: string, maxPages: number, hint?: LoadHint): Promise<Program> {
+    const id = `${contentHash}#${maxPages}`;
+    const cached = this.#programs.get(id);
+    if (cached !== undefined) return cached;
+    const promise = this.#build(id, contentHash, maxPages, hint);
+    this.#programs.set(id, promise);
+    // A failed load is not cached: the next request tries again (the store may have recovered).
+    promise.catch(() => {
+      if (this.#programs.peek(id) === promise) this.#programs.delete(id);
+    });
+    return promise;
+  }
+
+  async #build(
+    id: string,
+    contentHash: string,
+    maxPages: number,
+    hint: LoadHint | undefined,
+  ): Promise<Program> {
+    const loaded = await this.#source(contentHash, hint);
+    const transpiled = await this.#transpiler.get(contentHash, loaded.component);
+    const modules = await compileCoreModules(transpiled.coreModules, maxPages);
+    return {
+      id,
+      contentHash,
+      glueUrl: pathToFileURL(transpiled.gluePath).href,
+      transpiled,
+      extensionId: loaded.extensionId,
+      version: loaded.version,
+      modules,
+      memoryPages: maxPages,
+    };
+  }
+}

@@ -1,0 +1,119 @@
+import { RunnerError } from '../errors';
+
+/** Bytes in one WebAssembly page. */
+export const WASM_PAGE_BYTES = 65_536;
+
+const MEMORY_SECTION = 5;
+const HAS_MAX = 0x01;
+const MEMORY64 = 0x04;
+
+function loadFailed(message: string): RunnerError {
+  return new RunnerError(
+    'LOAD_FAILED',
+    `core module: ${message}; rebuild the component with alga build`,
+  );
+}
+
+function readU32(bytes: Uint8Array, offset: number): [value: number, next: number] {
+  let result = 0;
+  let shift = 0;
+  let position = offset;
+  for (;;) {
+    if (position >= bytes.length) throw loadFailed(`LEB128 runs past the end at byte ${offset}`);
+    const byte = bytes[position++] as number;
+    result |= (byte & 0x7f) << shift;
+    if ((byte & 0x80) === 0) break;
+    shift += 7;
+    if (shift > 28) throw loadFailed(`LEB128 longer than 5 bytes at byte ${offset}`);
+  }
+  return [result >>> 0, position];
+}
+
+function writeU32(value: number, out: number[]): void {
+  let rest = value >>> 0;
+  do {
+    let byte = rest & 0x7f;
+    rest >>>= 7;
+    if (rest !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (rest !== 0);
+}
+
+/** What {@link capMemory} found and did. */
+export interface MemoryCapResult {
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  /** Memories defined (not imported) by the module, now all bounded. */
+  readonly memories: number;
+  /** The largest initial size among them, in pages. */
+  readonly initialPages: number;
+}
+
+/**
+ * Rewrites the memory section of a core module so every memory it defines has a maximum of at
+ * most `maxPages`: growth past it fails inside the guest and traps exactly at the cap. Worker
+ * `resourceLimits` do not bound Wasm memory, so this is the enforcement. Other sections are
+ * copied unchanged. Throws `MEMORY_LIMIT` when a memory's initial size is already over the cap.
+ */
+export function capMemory(bytes: Uint8Array, maxPages: number): MemoryCapResult {
+  if (
+    bytes.length < 8 ||
+    bytes[0] !== 0 ||
+    bytes[1] !== 0x61 ||
+    bytes[2] !== 0x73 ||
+    bytes[3] !== 0x6d
+  ) {
+    throw loadFailed('not a WebAssembly core module (bad magic)');
+  }
+  const parts: Uint8Array[] = [bytes.subarray(0, 8)];
+  let memories = 0;
+  let initialPages = 0;
+  let position = 8;
+  while (position < bytes.length) {
+    const id = bytes[position] as number;
+    const [size, bodyStart] = readU32(bytes, position + 1);
+    const end = bodyStart + size;
+    if (end > bytes.length) throw loadFailed(`section ${id} at byte ${position} runs past the end`);
+    if (id !== MEMORY_SECTION) {
+      parts.push(bytes.subarray(position, end));
+      position = end;
+      continue;
+    }
+    let [count, cursor] = readU32(bytes, bodyStart);
+    const body: number[] = [];
+    writeU32(count, body);
+    for (let index = 0; index < count; index++) {
+      const flags = bytes[cursor++];
+      if (flags === undefined) throw loadFailed('memory section truncated');
+      if ((flags & MEMORY64) !== 0) throw loadFailed('64-bit memories are not supported');
+      let min: number;
+      let max: number | undefined;
+      [min, cursor] = readU32(bytes, cursor);
+      if ((flags & HAS_MAX) !== 0) [max, cursor] = readU32(bytes, cursor);
+      if (min > maxPages) {
+        throw new RunnerError(
+          'MEMORY_LIMIT',
+          `the component needs ${min * WASM_PAGE_BYTES} bytes of linear memory at start, over the cap of ${maxPages * WASM_PAGE_BYTES}; raise limits.memoryBytes`,
+          { limit: 'memory' },
+        );
+      }
+      body.push(flags | HAS_MAX);
+      writeU32(min, body);
+      writeU32(Math.min(max ?? maxPages, maxPages), body);
+      memories++;
+      initialPages = Math.max(initialPages, min);
+    }
+    if (cursor !== end) throw loadFailed('memory section has trailing bytes');
+    const header: number[] = [MEMORY_SECTION];
+    writeU32(body.length, header);
+    parts.push(Uint8Array.from(header), Uint8Array.from(body));
+    position = end;
+  }
+  const total = parts.reduce((sum, part) => sum + part.length, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return { bytes: out, memories, initialPages };
+}

@@ -1,0 +1,251 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { z } from 'zod';
+import { RunnerError } from '../errors';
+
+/** One core module of a transpiled component on disk. */
+export interface CoreModuleFile {
+  readonly name: string;
+  readonly path: string;
+  /** Hex sha256 recorded when written; checked by whoever reads the file. */
+  readonly sha256: string;
+}
+
+/** A component transpiled by jco, as kept on disk. */
+export interface TranspiledComponent {
+  /** Absolute path of the ESM glue (`instantiate(getCoreModule, imports, instantiateCore)`). */
+  readonly gluePath: string;
+  /** Core modules the glue asks for by name: where they are and their expected sha256 (hex). */
+  readonly coreModules: ReadonlyArray<CoreModuleFile>;
+  /** Whether this call transpiled (false: read from the disk cache). */
+  readonly transpiled: boolean;
+}
+
+const metaSchema = z.object({
+  contentHash: z.string(),
+  jcoVersion: z.string(),
+  files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
+  coreModules: z.array(z.string()),
+});
+
+const GLUE = 'component.mjs';
+const SAFE_NAME = /^[a-z0-9][a-z0-9._-]*\.wasm$/;
+
+const require = createRequire(import.meta.url);
+
+function findPackageJson(entry: string, name: string): { path: string; version: string } {
+  let dir = dirname(entry);
+  for (;;) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      const parsed = z
+        .object({ name: z.string(), version: z.string() })
+        .safeParse(JSON.parse(readFileSync(candidate, 'utf8')));
+      if (parsed.success && parsed.data.name === name)
+        return { path: candidate, version: parsed.data.version };
+    }
+    const parent = dirname(dir);
+    if (parent === dir)
+      throw new RunnerError('CONFIG', `cannot find the package.json of ${name}; reinstall it`);
+    dir = parent;
+  }
+}
+
+let jcoCache: { url: string; version: string } | undefined;
+
+/** Where jco lives and its version (the transpile cache is keyed by it). */
+export function jcoToolchain(): { url: string; version: string } {
+  if (jcoCache === undefined) {
+    const entry = require.resolve('@bytecodealliance/jco');
+    jcoCache = {
+      url: pathToFileURL(entry).href,
+      version: findPackageJson(entry, '@bytecodealliance/jco').version,
+    };
+  }
+  return jcoCache;
+}
+
+/**
+ * jco's transpile runs wasm-tools in-process for ~0.5-3 s; doing it in a throwaway worker keeps
+ * the host's event loop (and every other tenant) serving meanwhile.
+ */
+const TRANSPILE_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+import(workerData.jcoUrl)
+  .then((jco) => jco.transpile(workerData.component, workerData.options))
+  .then((out) => parentPort.postMessage({ files: out.files }))
+  .catch((error) => parentPort.postMessage({ error: String((error && error.stack) || error) }));
+`;
+
+function transpileInWorker(
+  component: Uint8Array,
+  jcoUrl: string,
+): Promise<Record<string, Uint8Array>> {
+  const options = {
+    name: 'component',
+    instantiation: 'sync',
+    noTypescript: true,
+    quiet: true,
+  };
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(TRANSPILE_WORKER, {
+      eval: true,
+      workerData: { component, jcoUrl, options },
+    });
+    const resultSchema = z.union([
+      z.object({ files: z.record(z.string(), z.instanceof(Uint8Array)) }),
+      z.object({ error: z.string() }),
+    ]);
+    worker.once('message', (message: unknown) => {
+      void worker.terminate();
+      const parsed = resultSchema.safeParse(message);
+      if (!parsed.success) {
+        reject(new RunnerError('LOAD_FAILED', 'jco transpile answered with an unexpected message'));
+      } else if ('error' in parsed.data) {
+        reject(
+          new RunnerError(
+            'LOAD_FAILED',
+            `jco transpile failed: ${parsed.data.error.split('\n')[0] ?? ''}`,
+            {
+              cause: parsed.data.error,
+            },
+          ),
+        );
+      } else resolve(parsed.data.files);
+    });
+    worker.once('error', (error) => {
+      reject(
+        new RunnerError('LOAD_FAILED', `jco transpile worker failed: ${error.message}`, {
+          cause: error,
+        }),
+      );
+    });
+  });
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Transpiles components with jco once per content hash and keeps the output under
+ * `<dataDir>/transpiled/jco-<version>/<hex>/`, so a restarted process does not transpile again.
+ * Files are checked against the digests recorded when they were written before they are used.
+ */
+export class TranspileCache {
+  readonly #root: string;
+  readonly #inflight = new Map<string, Promise<TranspiledComponent>>();
+
+  constructor(dataDir: string) {
+    this.#root = join(dataDir, 'transpiled');
+  }
+
+  /** The transpiled form of `component` (whose bundle hashes to `contentHash`). */
+  get(contentHash: string, component: Uint8Array): Promise<TranspiledComponent> {
+    const pending = this.#inflight.get(contentHash);
+    if (pending !== undefined) return pending;
+    const promise = this.#load(contentHash, component).finally(() =>
+      this.#inflight.delete(contentHash),
+    );
+    this.#inflight.set(contentHash, promise);
+    return promise;
+  }
+
+  async #load(contentHash: string, component: Uint8Array): Promise<TranspiledComponent> {
+    const hex = /^sha256:([0-9a-f]{64})$/.exec(contentHash)?.[1];
+    if (hex === undefined)
+      throw new RunnerError(
+        'INVALID_REQUEST',
+        `content hash ${JSON.stringify(contentHash)} is not sha256:<64 hex>`,
+      );
+    const { url, version } = jcoToolchain();
+    const dir = join(this.#root, `jco-${version}`, hex);
+    const cached = await this.#read(dir, contentHash, version);
+    if (cached !== undefined) return cached;
+    const files = await transpileInWorker(component, url);
+    const glue = files['component.js'];
+    if (glue === undefined)
+      throw new RunnerError('LOAD_FAILED', 'jco transpile produced no component.js');
+    const coreModules = Object.keys(files)
+      .filter((name) => name.endsWith('.wasm'))
+      .sort();
+    for (const name of coreModules) {
+      if (!SAFE_NAME.test(name))
+        throw new RunnerError('LOAD_FAILED', `jco produced an unexpected file name ${name}`);
+    }
+    const written: Record<string, Uint8Array> = { [GLUE]: glue };
+    for (const name of coreModules) written[name] = files[name] as Uint8Array;
+    const staging = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    await mkdir(staging, { recursive: true });
+    const digests: Record<string, string> = {};
+    for (const [name, bytes] of Object.entries(written)) {
+      await writeFile(join(staging, name), bytes);
+      digests[name] = sha256(bytes);
+    }
+    const meta = { contentHash, jcoVersion: version, files: digests, coreModules };
+    await writeFile(join(staging, 'meta.json'), JSON.stringify(meta));
+    try {
+      await rename(staging, dir);
+    } catch {
+      // Another process (or a restart racing us) published the same hash first; theirs is as good.
+      await rm(staging, { recursive: true, force: true });
+    }
+    return {
+      gluePath: join(dir, GLUE),
+      coreModules: coreModules.map((name) => ({
+        name,
+        path: join(dir, name),
+        sha256: digests[name] as string,
+      })),
+      transpiled: true,
+    };
+  }
+
+  async #read(
+    dir: string,
+    contentHash: string,
+    version: string,
+  ): Promise<TranspiledComponent | undefined> {
+    let raw: string;
+    try {
+      raw = await readFile(join(dir, 'meta.json'), 'utf8');
+    } catch {
+      return undefined;
+    }
+    const meta = metaSchema.safeParse(JSON.parse(raw));
+    if (
+      !meta.success ||
+      meta.data.contentHash !== contentHash ||
+      meta.data.jcoVersion !== version
+    ) {
+      await rm(dir, { recursive: true, force: true });
+      return undefined;
+    }
+    const { files, coreModules } = meta.data;
+    const glueDigest = files[GLUE];
+    let glue: Uint8Array;
+    try {
+      glue = await readFile(join(dir, GLUE));
+    } catch {
+      return this.#discard(dir);
+    }
+    if (glueDigest === undefined || sha256(glue) !== glueDigest) return this.#discard(dir);
+    const modules: CoreModuleFile[] = [];
+    for (const name of coreModules) {
+      const digest = files[name];
+      if (!SAFE_NAME.test(name) || digest === undefined) return this.#discard(dir);
+      modules.push({ name, path: join(dir, name), sha256: digest });
+    }
+    return { gluePath: join(dir, GLUE), coreModules: modules, transpiled: false };
+  }
+
+  async #discard(dir: string): Promise<undefined> {
+    await rm(dir, { recursive: true, force: true });
+    return undefined;
+  }
+}

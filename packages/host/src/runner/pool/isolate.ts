@@ -1,0 +1,130 @@
+import type { Readable } from 'node:stream';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { EventEmitter } from 'eventemitter3';
+import type { Program } from '../engine/engine';
+import type { CallResult, FromWorker, InvokeMessage } from '../worker/protocol';
+
+/** Events of an {@link Isolate}. */
+export interface IsolateEvents {
+  message: [message: FromWorker];
+  /** The isolate is gone (terminated, crashed or killed). */
+  exit: [reason: string];
+}
+
+/** What every isolate gets at start. */
+export interface IsolateBoot {
+  readonly interfaces: Readonly<Record<string, readonly string[]>>;
+  readonly maxInstances: number;
+}
+
+/**
+ * One place tenant code runs: a worker thread, or a child process. The pool drives both through
+ * this interface, so limits, policies and providers do not depend on the isolation mode.
+ */
+export interface Isolate extends EventEmitter<IsolateEvents> {
+  /** Resolves once the isolate can take work; rejects when it dies first. */
+  readonly ready: Promise<void>;
+  /** Sends `program` unless this isolate already has it. */
+  load(program: Program): void;
+  invoke(message: InvokeMessage): void;
+  /** Answers the guest's pending host call. */
+  reply(result: CallResult): void;
+  /** Stops the isolate now, whatever it is running. */
+  kill(): void;
+  readonly alive: boolean;
+}
+
+/** Creates isolates of one mode. */
+export type IsolateFactory = (boot: IsolateBoot) => Isolate;
+
+/** Reads a stream to its end and drops it: isolate output never reaches the host's stdout. */
+export function drain(stream: Readable | null | undefined): void {
+  stream?.on('data', () => {});
+}
+
+/** An isolate in a `worker_threads` worker sharing compiled modules with the runner. */
+export class ThreadIsolate extends EventEmitter<IsolateEvents> implements Isolate {
+  readonly ready: Promise<void>;
+  readonly #worker: Worker;
+  readonly #flag: Int32Array;
+  readonly #replies: MessageChannel['port1'];
+  readonly #loaded = new Set<string>();
+  #alive = true;
+
+  constructor(entry: URL, boot: IsolateBoot) {
+    super();
+    const flag = new SharedArrayBuffer(4);
+    const { port1, port2 } = new MessageChannel();
+    this.#flag = new Int32Array(flag);
+    this.#replies = port1;
+    this.#worker = new Worker(entry, {
+      workerData: {
+        flag,
+        replyPort: port2,
+        interfaces: boot.interfaces,
+        maxInstances: boot.maxInstances,
+      },
+      transferList: [port2],
+      stdout: true,
+      stderr: true,
+      env: {},
+    });
+    drain(this.#worker.stdout);
+    drain(this.#worker.stderr);
+    this.ready = new Promise((resolve, reject) => {
+      const onMessage = (message: FromWorker) => {
+        if (message.type === 'ready') {
+          this.#worker.off('message', onMessage);
+          resolve();
+        }
+      };
+      this.#worker.on('message', onMessage);
+      this.once('exit', (reason) => reject(new Error(reason)));
+    });
+    this.ready.catch(() => {});
+    this.#worker.on('message', (message: FromWorker) => {
+      if (message.type !== 'ready') this.emit('message', message);
+    });
+    this.#worker.on('error', (error) => this.#exit(`worker error: ${error.message}`));
+    this.#worker.on('exit', (code) => this.#exit(`worker exited with code ${code}`));
+  }
+
+  get alive(): boolean {
+    return this.#alive;
+  }
+
+  load(program: Program): void {
+    if (this.#loaded.has(program.id)) return;
+    this.#loaded.add(program.id);
+    this.#worker.postMessage({
+      type: 'load',
+      programId: program.id,
+      glueUrl: program.glueUrl,
+      modules: program.modules,
+      memoryPages: program.memoryPages,
+    });
+  }
+
+  invoke(message: InvokeMessage): void {
+    this.#worker.postMessage(message);
+  }
+
+  reply(result: CallResult): void {
+    this.#replies.postMessage(result);
+    Atomics.store(this.#flag, 0, 1);
+    Atomics.notify(this.#flag, 0);
+  }
+
+  kill(): void {
+    if (!this.#alive) return;
+    void this.#worker.terminate();
+    this.#exit('terminated');
+  }
+
+  #exit(reason: string): void {
+    if (!this.#alive) return;
+    this.#alive = false;
+    this.#replies.close();
+    this.emit('exit', reason);
+  }
+}

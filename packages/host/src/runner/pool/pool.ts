@@ -1,0 +1,202 @@
+import type { Program } from '../engine/engine';
+import { RunnerError } from '../errors';
+import type { CallResult, FromWorker, InvokeMessage } from '../worker/protocol';
+import type { Isolate, IsolateBoot, IsolateFactory } from './isolate';
+
+type DoneMessage = Extract<FromWorker, { type: 'done' }>;
+
+/** One invocation handed to the pool. */
+export interface PoolJob {
+  readonly program: Program;
+  readonly message: Omit<InvokeMessage, 'id' | 'type'>;
+  readonly timeoutMs: number;
+  /** Serves a host call on the trusted side; `signal` aborts at the deadline. */
+  readonly onCall: (
+    iface: string,
+    fn: string,
+    args: unknown[],
+    signal: AbortSignal,
+  ) => Promise<CallResult>;
+  readonly onStdio: (stream: 'stdout' | 'stderr', text: string) => void;
+}
+
+/** How the pool saw the invocation end. */
+export type PoolOutcome =
+  | { readonly kind: 'done'; readonly done: DoneMessage; readonly elapsedMs: number }
+  | { readonly kind: 'timeout'; readonly elapsedMs: number }
+  | { readonly kind: 'crashed'; readonly reason: string; readonly elapsedMs: number };
+
+/** Options of {@link IsolatePool}. */
+export interface PoolOptions {
+  readonly factory: IsolateFactory;
+  readonly boot: IsolateBoot;
+  /** Isolates running invocations at once. */
+  readonly size: number;
+  /** Extra started isolates kept idle, so a terminated one is replaced without a cold start. */
+  readonly spares: number;
+  /** Called when an isolate is replaced, with why. */
+  readonly onReplace?: (reason: string) => void;
+}
+
+interface Running {
+  readonly id: number;
+  readonly job: PoolJob;
+  readonly controller: AbortController;
+  readonly finish: (outcome: PoolOutcome) => void;
+}
+
+/**
+ * A pool of isolates: it keeps `size + spares` started, hands each invocation an idle one
+ * (preferring one that served the same install, which holds its warm instance or spare),
+ * enforces the deadline by killing the isolate, and replaces every isolate that dies.
+ */
+export class IsolatePool {
+  readonly #options: PoolOptions;
+  readonly #idle: Isolate[] = [];
+  readonly #all = new Set<Isolate>();
+  readonly #running = new Map<Isolate, Running>();
+  readonly #lastInstall = new Map<Isolate, string>();
+  readonly #waiters: Array<{
+    resolve: (isolate: Isolate) => void;
+    reject: (error: Error) => void;
+  }> = [];
+  #nextId = 1;
+  #replaced = 0;
+  #closed = false;
+
+  constructor(options: PoolOptions) {
+    if (!Number.isInteger(options.size) || options.size < 1) {
+      throw new RunnerError(
+        'CONFIG',
+        `isolation.size must be a positive integer, got ${options.size}`,
+      );
+    }
+    this.#options = options;
+    for (let index = 0; index < options.size + options.spares; index++) this.#spawn();
+  }
+
+  /** Isolates alive (started or starting). */
+  get size(): number {
+    return this.#all.size;
+  }
+
+  /** Isolates running an invocation. */
+  get busy(): number {
+    return this.#running.size;
+  }
+
+  /** Isolates replaced since start (killed at a deadline, crashed). */
+  get replaced(): number {
+    return this.#replaced;
+  }
+
+  /** Resolves once every isolate started so far is ready. */
+  async ready(): Promise<void> {
+    await Promise.all([...this.#all].map((isolate) => isolate.ready.catch(() => {})));
+  }
+
+  /** Runs one invocation on an idle isolate. */
+  async run(job: PoolJob): Promise<PoolOutcome> {
+    if (this.#closed) throw new RunnerError('CLOSED', 'the runner is closed');
+    const isolate = await this.#acquire(job.message.installKey);
+    const id = this.#nextId++;
+    const started = performance.now();
+    return new Promise<PoolOutcome>((resolve) => {
+      const controller = new AbortController();
+      let settled = false;
+      const finish = (outcome: PoolOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        controller.abort();
+        isolate.off('message', onMessage);
+        isolate.off('exit', onExit);
+        this.#running.delete(isolate);
+        if (isolate.alive) this.#release(isolate, job.message.installKey);
+        resolve(outcome);
+      };
+      const onMessage = (message: FromWorker) => {
+        if (!('id' in message) || message.id !== id) return;
+        if (message.type === 'call') {
+          job.onCall(message.iface, message.fn, message.args, controller.signal).then(
+            (result) => {
+              if (!settled && isolate.alive) isolate.reply(result);
+            },
+            (error: unknown) => {
+              if (!settled && isolate.alive) {
+                isolate.reply({
+                  err: { tag: 'unavailable', val: (error as Error).message ?? 'host call failed' },
+                });
+              }
+            },
+          );
+        } else if (message.type === 'stdio') {
+          job.onStdio(message.stream, message.text);
+        } else if (message.type === 'done') {
+          finish({ kind: 'done', done: message, elapsedMs: performance.now() - started });
+        }
+      };
+      const onExit = (reason: string) => {
+        finish({ kind: 'crashed', reason, elapsedMs: performance.now() - started });
+      };
+      const timer = setTimeout(() => {
+        // Terminating stops a looping guest within milliseconds; a spare takes over meanwhile.
+        isolate.kill();
+        finish({ kind: 'timeout', elapsedMs: performance.now() - started });
+      }, job.timeoutMs);
+      this.#running.set(isolate, { id, job, controller, finish });
+      isolate.on('message', onMessage);
+      isolate.once('exit', onExit);
+      isolate.load(job.program);
+      isolate.invoke({ type: 'invoke', id, ...job.message });
+    });
+  }
+
+  /** Stops every isolate; running invocations end as crashed. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const isolate of [...this.#all]) isolate.kill();
+    this.#idle.length = 0;
+    for (const waiter of this.#waiters.splice(0))
+      waiter.reject(new RunnerError('CLOSED', 'the runner is closed'));
+  }
+
+  #spawn(): void {
+    const isolate = this.#options.factory(this.#options.boot);
+    this.#all.add(isolate);
+    isolate.once('exit', (reason) => {
+      this.#all.delete(isolate);
+      this.#lastInstall.delete(isolate);
+      const index = this.#idle.indexOf(isolate);
+      if (index >= 0) this.#idle.splice(index, 1);
+      if (this.#closed) return;
+      this.#replaced++;
+      this.#options.onReplace?.(reason);
+      this.#spawn();
+    });
+    isolate.ready.then(
+      () => {
+        if (isolate.alive && !this.#closed) this.#release(isolate, undefined);
+      },
+      () => {},
+    );
+  }
+
+  #release(isolate: Isolate, installKey: string | undefined): void {
+    if (installKey !== undefined) this.#lastInstall.set(isolate, installKey);
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) waiter.resolve(isolate);
+    else this.#idle.push(isolate);
+  }
+
+  #acquire(installKey: string): Promise<Isolate> {
+    if (this.#idle.length > 0) {
+      let index = this.#idle.findIndex((isolate) => this.#lastInstall.get(isolate) === installKey);
+      if (index < 0) index = this.#idle.findIndex((isolate) => !this.#lastInstall.has(isolate));
+      if (index < 0) index = 0;
+      const [isolate] = this.#idle.splice(index, 1);
+      if (isolate !== undefined) return Promise.resolve(isolate);
+    }
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+}

@@ -1,0 +1,77 @@
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { z } from 'zod';
+import { compileCoreModules } from '../engine/compile';
+import type { FromWorker, ToProcess } from '../worker/protocol';
+
+/**
+ * Child-process entry: starts the worker entry in a thread, compiles programs from the
+ * transpile cache on disk (WebAssembly modules cannot cross processes), and relays the
+ * isolate protocol between the parent (IPC) and the worker (postMessage + Atomics).
+ */
+
+const bootSchema = z.object({
+  workerEntry: z.string(),
+  interfaces: z.record(z.string(), z.array(z.string())),
+  maxInstances: z.number().int().positive(),
+});
+
+const send = process.send?.bind(process);
+if (send === undefined)
+  throw new TypeError('the runner process entry must be started with an IPC channel');
+const boot = bootSchema.parse(JSON.parse(process.env.ALGA_RUNNER_BOOT ?? '{}'));
+delete process.env.ALGA_RUNNER_BOOT;
+
+const flag = new SharedArrayBuffer(4);
+const flagView = new Int32Array(flag);
+const { port1: replies, port2: replyPort } = new MessageChannel();
+const worker = new Worker(new URL(boot.workerEntry), {
+  workerData: { flag, replyPort, interfaces: boot.interfaces, maxInstances: boot.maxInstances },
+  transferList: [replyPort],
+  stdout: true,
+  stderr: true,
+  env: {},
+});
+worker.stdout.on('data', () => {});
+worker.stderr.on('data', () => {});
+worker.on('message', (message: FromWorker) => send(message));
+worker.on('error', () => process.exit(70));
+worker.on('exit', (code) => process.exit(code === 0 ? 70 : code));
+
+// Loads compile asynchronously; invocations queue behind them so the worker never sees an
+// invocation for a program it has not been sent.
+let chain: Promise<void> = Promise.resolve();
+
+process.on('message', (message: ToProcess) => {
+  if (message.type === 'reply') {
+    replies.postMessage(message.result);
+    Atomics.store(flagView, 0, 1);
+    Atomics.notify(flagView, 0);
+    return;
+  }
+  if (message.type === 'load') {
+    chain = chain.then(async () => {
+      try {
+        const modules = await compileCoreModules(message.files, message.memoryPages);
+        worker.postMessage({
+          type: 'load',
+          programId: message.programId,
+          glueUrl: message.glueUrl,
+          modules,
+          memoryPages: message.memoryPages,
+        });
+      } catch (error) {
+        send({
+          type: 'load-failed',
+          programId: message.programId,
+          message: (error as Error).message,
+        });
+      }
+    });
+    return;
+  }
+  chain = chain.then(() => {
+    worker.postMessage(message);
+  });
+});
+
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,54 @@
+import { CAPABILITY_IDS, type CapabilityId } from '@alga/manifest';
+import { z } from 'zod';
+import { secretEnvelopeSchema } from '../secrets/sealer';
+import { RunnerError } from './errors';
+import { limitOverridesSchema } from './limits';
+import type { ExecuteRequest } from './types';
+
+const id = z.string().min(1).max(500);
+const headerName = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9a-z-]+$/, 'must be a lower-case HTTP header name');
+const headerValue = z.string().regex(/^[^\r\n\0]*$/, 'must not hold CR, LF or NUL');
+
+/** Zod schema of an {@link ExecuteRequest}, checked at the runner's boundary. */
+export const executeRequestSchema = z.object({
+  context: z.object({
+    requestId: id,
+    tenantId: id,
+    extensionId: id,
+    installId: id,
+    version: z.string().min(1).max(100),
+    contentHash: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 lower-case hex>'),
+  }),
+  http: z.object({
+    method: z.string().regex(/^[A-Z]{1,16}$/, 'must be an upper-case HTTP method'),
+    path: z.string().startsWith('/').max(8192),
+    query: z.array(z.tuple([z.string(), z.string()])).max(1000),
+    headers: z.array(z.tuple([headerName, headerValue])).max(200),
+    body: z.instanceof(Uint8Array),
+    params: z.record(z.string(), z.string()).optional(),
+    handler: z.string().max(200).optional(),
+    kind: z.enum(['api', 'ui-proxy']),
+  }),
+  limits: limitOverridesSchema.optional(),
+  config: z.record(z.string(), z.unknown()),
+  grants: z.array(z.enum(CAPABILITY_IDS as [CapabilityId, ...CapabilityId[]])),
+  egress: z.array(z.string().max(300)).max(200),
+  secretEnvelope: secretEnvelopeSchema.optional(),
+  secretsVersion: z.number().int().nonnegative().optional(),
+  instancePolicy: z.enum(['fresh', 'reuse']).optional(),
+});
+
+/** Checks an execute request; throws `INVALID_REQUEST` naming the first bad field. */
+export function parseExecuteRequest(input: unknown): ExecuteRequest {
+  const parsed = executeRequestSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new RunnerError(
+      'INVALID_REQUEST',
+      `execute request ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'is malformed'}`,
+    );
+  }
+  return parsed.data as ExecuteRequest;
+}

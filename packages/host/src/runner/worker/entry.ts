@@ -1,0 +1,287 @@
+import {
+  type MessagePort,
+  parentPort,
+  receiveMessageOnPort,
+  workerData,
+} from 'node:worker_threads';
+import { createMinimalWasi } from '../wasi/minimal';
+import type {
+  CallResult,
+  FromWorker,
+  InvokeMessage,
+  InvokeOutcome,
+  LoadMessage,
+  ToWorker,
+  WitIncomingRequest,
+  WitOutgoingResponse,
+} from './protocol';
+
+/**
+ * Worker-thread entry: holds compiled programs and guest instances, runs one invocation at a
+ * time, and turns each host import into a synchronous call to the trusted side.
+ */
+
+type GetCoreModule = (name: string) => WebAssembly.Module;
+type InstantiateCore = (
+  module: WebAssembly.Module,
+  imports: WebAssembly.Imports,
+) => WebAssembly.Instance;
+type Instantiate = (
+  getCoreModule: GetCoreModule,
+  imports: Record<string, Record<string, unknown>>,
+  instantiateCore: InstantiateCore,
+) => Record<string, unknown>;
+
+interface Loaded {
+  readonly instantiate: Instantiate;
+  readonly modules: ReadonlyMap<string, WebAssembly.Module>;
+  readonly memoryBytes: number;
+}
+
+interface GuestInstance {
+  readonly installKey: string;
+  readonly programId: string;
+  readonly handle: (request: WitIncomingRequest) => WitOutgoingResponse;
+  readonly memory: () => number;
+  uses: number;
+}
+
+interface Current {
+  readonly id: number;
+  stdioLeft: number;
+  sawOutOfMemory: boolean;
+  readonly pending: { stdout: string; stderr: string };
+}
+
+const port = parentPort;
+if (port === null) throw new TypeError('the runner worker entry must run in a worker thread');
+const boot = workerData as {
+  flag: SharedArrayBuffer;
+  replyPort: MessagePort;
+  interfaces: Record<string, string[]>;
+  maxInstances: number;
+};
+const flag = new Int32Array(boot.flag);
+const programs = new Map<string, Promise<Loaded>>();
+// Map order is recency order: the first entry is the least recently used.
+const instances = new Map<string, GuestInstance>();
+let current: Current | undefined;
+
+function post(message: FromWorker): void {
+  port?.postMessage(message);
+}
+
+const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+
+function flushStdio(stream: 'stdout' | 'stderr', all: boolean): void {
+  if (current === undefined) return;
+  const buffered = current.pending[stream];
+  const cut = all ? buffered.length : buffered.lastIndexOf('\n') + 1;
+  if (cut === 0) return;
+  current.pending[stream] = buffered.slice(cut);
+  const text = buffered.slice(0, cut);
+  if (current.stdioLeft <= 0) return;
+  const kept = text.length > current.stdioLeft ? text.slice(0, current.stdioLeft) : text;
+  current.stdioLeft -= kept.length;
+  post({ type: 'stdio', id: current.id, stream, text: kept });
+}
+
+const wasi = createMinimalWasi((stream, bytes) => {
+  if (current === undefined) return;
+  const text = decoders[stream].decode(bytes, { stream: true });
+  if (stream === 'stderr' && text.includes('out of memory')) current.sawOutOfMemory = true;
+  // Past the budget nothing is buffered either, so a chatty guest cannot grow worker memory.
+  if (current.stdioLeft <= 0) return;
+  current.pending[stream] += text;
+  flushStdio(stream, current.pending[stream].length >= current.stdioLeft);
+});
+
+function callHost(iface: string, fn: string, args: unknown[]): unknown {
+  if (current === undefined) {
+    throw Object.assign(new Error(`${iface}.${fn} called outside an invocation`), {
+      payload: { tag: 'unavailable', val: 'host calls are only served while a request runs' },
+    });
+  }
+  Atomics.store(flag, 0, 0);
+  post({ type: 'call', id: current.id, iface, fn, args });
+  // No timeout here: the trusted side terminates this worker when the deadline passes.
+  Atomics.wait(flag, 0, 0);
+  const received = receiveMessageOnPort(boot.replyPort);
+  const result = received?.message as CallResult | undefined;
+  if (result === undefined) {
+    throw Object.assign(new Error(`${iface}.${fn}: no answer from the host`), {
+      payload: { tag: 'unavailable', val: 'the host did not answer' },
+    });
+  }
+  if ('err' in result) {
+    throw Object.assign(new Error(`${iface}.${fn}: ${result.err.tag}: ${result.err.val}`), {
+      payload: result.err,
+    });
+  }
+  return result.ok;
+}
+
+function hostImports(): Record<string, Record<string, unknown>> {
+  const imports: Record<string, Record<string, unknown>> = { ...wasi };
+  for (const [iface, functions] of Object.entries(boot.interfaces)) {
+    const table: Record<string, unknown> = {};
+    for (const fn of functions) table[fn] = (...args: unknown[]) => callHost(iface, fn, args);
+    imports[iface] = table;
+  }
+  return imports;
+}
+
+async function load(message: LoadMessage): Promise<Loaded> {
+  const glue = (await import(message.glueUrl)) as { instantiate: Instantiate };
+  return {
+    instantiate: glue.instantiate,
+    modules: new Map(message.modules.map((entry) => [entry.name, entry.module])),
+    memoryBytes: message.memoryPages * 65_536,
+  };
+}
+
+function instantiate(loaded: Loaded, installKey: string, programId: string): GuestInstance {
+  const memories: WebAssembly.Memory[] = [];
+  const exports = loaded.instantiate(
+    (name) => {
+      const module = loaded.modules.get(name);
+      if (module === undefined) throw new TypeError(`core module ${name} was not loaded`);
+      return module;
+    },
+    hostImports(),
+    (module, imports) => {
+      const instance = new WebAssembly.Instance(module, imports);
+      for (const value of Object.values(instance.exports)) {
+        if (value instanceof WebAssembly.Memory) memories.push(value);
+      }
+      return instance;
+    },
+  );
+  const handler = (exports.handler ?? exports['alga:extension/handler@1.0.0']) as
+    | { handle?: unknown }
+    | undefined;
+  const handle = handler?.handle;
+  if (typeof handle !== 'function')
+    throw new TypeError('the component does not export alga:extension/handler');
+  return {
+    installKey,
+    programId,
+    handle: handle as GuestInstance['handle'],
+    memory: () => memories.reduce((max, memory) => Math.max(max, memory.buffer.byteLength), 0),
+    uses: 0,
+  };
+}
+
+function remember(slot: string, instance: GuestInstance, maxInstances: number): void {
+  instances.delete(slot);
+  instances.set(slot, instance);
+  while (instances.size > maxInstances) {
+    const oldest = instances.keys().next();
+    if (oldest.done === true) break;
+    instances.delete(oldest.value);
+  }
+}
+
+function responseBytes(response: WitOutgoingResponse): number {
+  let bytes = response.body.byteLength;
+  for (const header of response.headers) bytes += header.name.length + header.value.length + 4;
+  return bytes;
+}
+
+async function invoke(message: InvokeMessage): Promise<void> {
+  const loaded = programs.get(message.programId);
+  const slot = `${message.policy}\u0000${message.installKey}`;
+  const state: Current = {
+    id: message.id,
+    stdioLeft: message.maxStdioBytes,
+    sawOutOfMemory: false,
+    pending: { stdout: '', stderr: '' },
+  };
+  let instance: GuestInstance | undefined;
+  let instantiateMs = 0;
+  let reused = false;
+  let outcome: InvokeOutcome;
+  try {
+    if (loaded === undefined) throw new TypeError(`program ${message.programId} was not loaded`);
+    const program = await loaded;
+    const held = instances.get(slot);
+    instances.delete(slot);
+    if (
+      held !== undefined &&
+      held.programId === message.programId &&
+      held.installKey === message.installKey
+    ) {
+      instance = held;
+      reused = message.policy === 'reuse' && held.uses > 0;
+    } else {
+      const started = performance.now();
+      instance = instantiate(program, message.installKey, message.programId);
+      instantiateMs = performance.now() - started;
+    }
+    current = state;
+    instance.uses++;
+    try {
+      const response = instance.handle(message.request);
+      const bytes = responseBytes(response);
+      outcome =
+        bytes > message.maxResponseBytes
+          ? { kind: 'too-large', bytes }
+          : {
+              kind: 'ok',
+              response: { status: response.status, headers: response.headers, body: response.body },
+            };
+    } catch (error) {
+      const memoryBytes = instance.memory();
+      outcome = {
+        kind: 'trap',
+        message: error instanceof Error ? error.message : String(error),
+        // SpiderMonkey reports "out of memory" on stderr, then hits `unreachable`, when a grow fails.
+        memoryLimit: state.sawOutOfMemory || memoryBytes + 1_048_576 >= program.memoryBytes,
+      };
+    }
+    flushStdio('stdout', true);
+    flushStdio('stderr', true);
+  } catch (error) {
+    outcome = { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
+  } finally {
+    current = undefined;
+  }
+  const memoryBytes = instance?.memory() ?? 0;
+  post({ type: 'done', id: message.id, outcome, memoryBytes, instantiateMs, reused });
+  if (instance === undefined || outcome.kind === 'trap' || outcome.kind === 'failed') return;
+  if (message.policy === 'reuse') {
+    if (instance.uses < message.maxRequestsPerInstance) remember(slot, instance, boot.maxInstances);
+    return;
+  }
+  // `fresh`: this instance is done; prepare a spare for the install's next request meanwhile.
+  const program = await loaded;
+  if (program === undefined) return;
+  try {
+    remember(slot, instantiate(program, message.installKey, message.programId), boot.maxInstances);
+  } catch {
+    // A spare that fails to instantiate is simply not kept; the next request reports the error.
+  }
+}
+
+let queue: Promise<void> = Promise.resolve();
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'load') {
+    if (!programs.has(message.programId)) {
+      const loading = load(message);
+      loading.catch((error: unknown) => {
+        programs.delete(message.programId);
+        post({
+          type: 'load-failed',
+          programId: message.programId,
+          message: error instanceof Error ? error.message : String(error),
+        });
+      });
+      programs.set(message.programId, loading);
+    }
+    return;
+  }
+  queue = queue.then(() => invoke(message));
+});
+
+post({ type: 'ready' });
