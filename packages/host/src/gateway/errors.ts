@@ -31,6 +31,8 @@ export const GatewayErrorCode = {
   INTEGRITY: 'INTEGRITY',
   /** The handler failed (trap, invalid response) or the runner could not be reached. */
   UPSTREAM: 'UPSTREAM',
+  /** The change clashes with the current state (already installed, version exists, concurrent edit). */
+  CONFLICT: 'CONFLICT',
   /** The handler did not answer within the gateway timeout. */
   TIMEOUT: 'TIMEOUT',
   /** A dependency (registry, store, rate-limit backend) is unavailable right now. */
@@ -60,6 +62,7 @@ export const GATEWAY_ERROR_STATUS: Readonly<Record<GatewayErrorCode, number>> = 
   RATE_LIMITED: 429,
   INTEGRITY: 502,
   UPSTREAM: 502,
+  CONFLICT: 409,
   TIMEOUT: 504,
   UNAVAILABLE: 503,
   CONFIG_INVALID: 500,

@@ -10,13 +10,7 @@ import type { SecretEnvelope } from '../secrets/sealer';
 import { readBodyCapped } from './body';
 import { GatewayError, GatewayErrorCode } from './errors';
 import { checkHeaderLimits, filterRequestHeaders, filterResponseHeaders } from './headers';
-import {
-  asGatewayError,
-  baseHeaders,
-  errorResponse,
-  type GatewayLogger,
-  requestIdOf,
-} from './http';
+import { answerError, asGatewayError, baseHeaders, type GatewayLogger, requestIdOf } from './http';
 import { createRateLimiter, type GatewayRateLimiter } from './rate-limit';
 import { type ExtensionRoute, parseExtensionRoute, type RouteKind } from './route';
 
@@ -434,15 +428,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       try {
         response = await handle(request, requestId, trace);
       } catch (caught) {
-        const error = asGatewayError(caught);
-        if (
-          error.code === GatewayErrorCode.INTERNAL ||
-          error.code === GatewayErrorCode.UNAVAILABLE
-        ) {
-          logger?.error({ requestId, err: describe(caught) }, 'gateway request failed');
-        }
-        code = error.code;
-        response = errorResponse(error, requestId);
+        code = asGatewayError(caught).code;
+        response = answerError(caught, requestId, logger, 'gateway request');
       }
       const durationMs = performance.now() - started;
       const kind = trace.kind ?? 'none';
@@ -516,17 +503,4 @@ function endpointNotFound(
     path: e.path,
   }));
   return new GatewayError(GatewayErrorCode.ENDPOINT_NOT_FOUND, message, { details: { endpoints } });
-}
-
-/** The parts of a thrown value safe to log: name, code and message, never a cause chain. */
-export function describe(error: unknown): Record<string, unknown> {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return {
-      name: error.name,
-      message: error.message,
-      ...(typeof code === 'string' ? { code } : {}),
-    };
-  }
-  return { value: typeof error };
 }

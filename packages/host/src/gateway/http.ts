@@ -65,6 +65,40 @@ export function asGatewayError(error: unknown): GatewayError {
   );
 }
 
+/** The parts of a thrown value safe to log: name, code and message, never a cause chain. */
+export function describeError(error: unknown): Record<string, unknown> {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return {
+      name: error.name,
+      message: error.message,
+      ...(typeof code === 'string' ? { code } : {}),
+    };
+  }
+  return { type: typeof error };
+}
+
+/**
+ * The error answer for `caught`, logging host-side failures (`INTERNAL`, `UNAVAILABLE`,
+ * `CONFIG_INVALID`) under the request id: the client gets the code and a fixed message.
+ */
+export function answerError(
+  caught: unknown,
+  requestId: string,
+  logger: GatewayLogger | undefined,
+  what: string,
+): Response {
+  const error = asGatewayError(caught);
+  if (
+    error.code === GatewayErrorCode.INTERNAL ||
+    error.code === GatewayErrorCode.UNAVAILABLE ||
+    error.code === GatewayErrorCode.CONFIG_INVALID
+  ) {
+    logger?.error({ requestId, err: describeError(error.cause ?? caught) }, `${what} failed`);
+  }
+  return errorResponse(error, requestId);
+}
+
 /** True when `text` holds a C0 control character or DEL (`tab` allowed when `allowTab`). */
 export function hasControlCharacter(text: string, allowTab = false): boolean {
   for (let i = 0; i < text.length; i += 1) {

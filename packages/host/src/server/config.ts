@@ -36,22 +36,34 @@ export type RawHostSettings = Partial<
 >;
 
 const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
-const list = z.string().transform((text) => text.split(/[,\s]+/).filter((item) => item !== ''));
-const rule = z
-  .string()
-  .regex(/^\d{1,9}\/\d{1,6}$/, 'must be <requests>/<seconds>, e.g. 600/60')
-  .transform((text) => {
-    const [points, seconds] = text.split('/').map(Number) as [number, number];
-    return { points, durationSeconds: seconds };
-  })
-  .refine((r) => r.points >= 1 && r.durationSeconds >= 1, 'both numbers must be at least 1');
+/** A list from a comma/space separated string (flag, env) or an array (code). */
+const list = z.union([
+  z.array(z.string().min(1)),
+  z.string().transform((text) => text.split(/[,\s]+/).filter((item) => item !== '')),
+]);
+const ruleObject = z.object({
+  points: z.number().int().min(1),
+  durationSeconds: z.number().int().min(1),
+});
+/** A rate-limit rule from `<requests>/<seconds>` (flag, env) or `{points, durationSeconds}`. */
+const rule = z.union([
+  ruleObject,
+  z
+    .string()
+    .regex(/^\d{1,9}\/\d{1,6}$/, 'must be <requests>/<seconds>, e.g. 600/60')
+    .transform((text) => {
+      const [points, durationSeconds] = text.split('/').map(Number) as [number, number];
+      return { points, durationSeconds };
+    })
+    .pipe(ruleObject),
+]);
 const httpUrl = z
   .string()
   .url()
   .refine((u) => /^https?:\/\//.test(u), 'must be an http: or https: URL')
   .transform((u) => u.replace(/\/+$/, ''));
 const bool = z
-  .union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no', ''])])
+  .union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no'])])
   .transform((v) => v === true || v === '1' || v === 'true' || v === 'yes');
 
 const schema = z.object({
@@ -82,6 +94,9 @@ const schema = z.object({
 /** The validated settings of the embedded host. */
 export type HostSettings = z.output<typeof schema>;
 
+/** Settings as code gives them: every field optional, lists as arrays or strings. */
+export type HostSettingsInput = z.input<typeof schema>;
+
 /**
  * Validates the embedded host's settings from flags and environment (a flag wins). Throws
  * `CONFIG_INVALID` naming every bad setting by its flag and variable, e.g.
@@ -104,20 +119,29 @@ export function resolveHostSettings(
     const value = flags[name] ?? env[where.env];
     if (value !== undefined && value !== '') raw[name] = value;
   }
-  if (raw.runnerBaseUrl !== undefined && raw.runnerAuthToken === undefined) {
+  return parseHostSettings(raw);
+}
+
+/**
+ * Validates settings given in code (lists as arrays or strings); errors name the flag and
+ * variable of each bad setting, like {@link resolveHostSettings}.
+ */
+export function parseHostSettings(input: HostSettingsInput): HostSettings {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw invalid(
+      parsed.error.issues.map((issue) => {
+        const where = HOST_SETTINGS[issue.path[0] as HostSettingName];
+        return `${where.flag} / ${where.env}: ${issue.message}`;
+      }),
+    );
+  }
+  if (parsed.data.runnerBaseUrl !== undefined && parsed.data.runnerAuthToken === undefined) {
     throw invalid([
       '--runner-auth-token / RUNNER_AUTH_TOKEN: is required when RUNNER_BASE_URL is set',
     ]);
   }
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  throw invalid(
-    parsed.error.issues.map((issue) => {
-      const name = issue.path[0] as HostSettingName;
-      const where = HOST_SETTINGS[name];
-      return `${where.flag} / ${where.env}: ${issue.message}`;
-    }),
-  );
+  return parsed.data;
 }
 
 function invalid(problems: string[]): GatewayError {

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { readBodyCapped } from '../gateway/body';
 import { GatewayError, GatewayErrorCode } from '../gateway/errors';
 import {
-  asGatewayError,
+  answerError,
   errorResponse,
   type GatewayLogger,
   jsonResponse,
@@ -112,11 +112,7 @@ export function createRunnerService(options: RunnerServiceOptions): RunnerServic
       };
       return jsonResponse(body, caught.status, requestId);
     }
-    const error = asGatewayError(caught);
-    if (error.code === GatewayErrorCode.INTERNAL) {
-      options.logger?.error({ err: caught.message }, 'runner service request failed');
-    }
-    return errorResponse(error, requestIdOf(c.req.raw));
+    return answerError(caught, requestIdOf(c.req.raw), options.logger, 'runner service request');
   });
   return { fetch: async (request) => app.fetch(request) };
 }

@@ -5,9 +5,9 @@ import { parseBundleSignature } from '../bundle/signature';
 import { verifyBundle } from '../bundle/verify';
 import { GatewayError, GatewayErrorCode } from '../gateway/errors';
 import {
+  answerError,
   asGatewayError,
   baseHeaders,
-  errorResponse,
   type GatewayLogger,
   requestIdOf,
 } from '../gateway/http';
@@ -231,11 +231,7 @@ export function createUiAssetServer(options: UiAssetServerOptions): UiAssetServe
       try {
         return await handle(request, requestId);
       } catch (caught) {
-        const error = unwrap(caught);
-        if (error.code === GatewayErrorCode.INTERNAL) {
-          options.logger?.error({ requestId, err: (caught as Error)?.message }, 'UI asset failed');
-        }
-        return errorResponse(error, requestId);
+        return answerError(unwrap(caught), requestId, options.logger, 'UI asset request');
       }
     },
   };
