@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { version } from '../package.json';
+import { registerBuild } from './commands/build';
+import { registerNew } from './commands/new';
 import { CliError } from './internal/errors';
 
 /** Each command module adds itself to the program; one line per command here. */
-const registrations: ReadonlyArray<(program: Command) => void> = [];
+const registrations: ReadonlyArray<(program: Command) => void> = [registerNew, registerBuild];
 
 /** Runs the `alga` command line with `argv` (without node and script) and returns the exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {

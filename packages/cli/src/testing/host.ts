@@ -138,7 +138,7 @@ async function fetchProvider(
     signal: AbortSignal.timeout(Math.min(request.timeoutMs ?? 10_000, 30_000)),
   };
   if (request.body !== undefined && request.method !== 'GET' && request.method !== 'HEAD')
-    init.body = request.body;
+    init.body = new Uint8Array(request.body);
   let response: Response;
   try {
     response = await env.fetch(new Request(target, init));
@@ -153,7 +153,7 @@ async function fetchProvider(
   try {
     body = await readCapped(response, env.maxResponseBytes);
   } catch (error) {
-    note(error instanceof HostCallError ? error.tag : 'unavailable');
+    note(error instanceof HostCallError && error.tag === 'limit' ? 'limit' : 'unavailable');
     throw error instanceof HostCallError
       ? error
       : new HostCallError('unavailable', `reading the response of ${url.origin} failed`);
