@@ -24,6 +24,7 @@ runnerContract('worker', async ({ world, logger, sealer, storage, egressAllow, u
   return {
     runner,
     debugEvents: () => events,
+    metricsText: () => runner.metrics.registry.metrics(),
     close: async () => {
       subscription.close();
       await runner.close();

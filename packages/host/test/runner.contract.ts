@@ -9,11 +9,11 @@ import { readBundle } from '../src/bundle/read';
 import { signBundle } from '../src/bundle/signature';
 import type { DebugEvent } from '../src/observability/debug-stream';
 import type { RunnerLogger } from '../src/observability/logger';
-import type { SecretSealer } from '../src/secrets/sealer';
+import { MemoryRegistryStore } from '../src/registry/memory-store';
 import type { ExecuteResponse, Runner, RunnerLimitOverrides } from '../src/runner/types';
 import { AesGcmSealer } from '../src/secrets/aes-gcm';
 import { KeyProvider } from '../src/secrets/key-provider';
-import { MemoryRegistryStore } from '../src/registry/memory-store';
+import type { SecretSealer } from '../src/secrets/sealer';
 import {
   bodyJson,
   bodyText,
@@ -39,6 +39,8 @@ export interface RunnerHarness {
   readonly runner: Runner;
   /** Guest debug events seen so far (empty for modes without a local debug stream). */
   debugEvents(): readonly DebugEvent[];
+  /** The Prometheus exposition of the runner's metrics, where the mode exposes it. */
+  metricsText?(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -63,7 +65,10 @@ function errorCode(response: ExecuteResponse): string | undefined {
  * The runner contract: every isolation mode (worker, process, remote) must pass it with real
  * components built by `alga build`. `create` builds a runner from the suite's dependencies.
  */
-export function runnerContract(mode: string, create: (options: RunnerHarnessOptions) => Promise<RunnerHarness>): void {
+export function runnerContract(
+  mode: string,
+  create: (options: RunnerHarnessOptions) => Promise<RunnerHarness>,
+): void {
   describe(`runner contract: ${mode}`, () => {
     let world: FixtureWorld;
     let harness: RunnerHarness;
@@ -84,7 +89,9 @@ export function runnerContract(mode: string, create: (options: RunnerHarnessOpti
           res.writeHead(302, { location: 'http://10.255.255.1/' }).end();
           return;
         }
-        res.writeHead(200, { 'content-type': 'text/plain' }).end(`upstream saw ${req.method} ${req.url}`);
+        res
+          .writeHead(200, { 'content-type': 'text/plain' })
+          .end(`upstream saw ${req.method} ${req.url}`);
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -103,7 +110,10 @@ export function runnerContract(mode: string, create: (options: RunnerHarnessOpti
         sealer,
         storage,
         egressAllow: [`127.0.0.1:${(server.address() as AddressInfo).port}`],
-        uiProxyRoutes: { echo: (payload) => new TextEncoder().encode(JSON.stringify({ got: new TextDecoder().decode(payload) })) },
+        uiProxyRoutes: {
+          echo: (payload) =>
+            new TextEncoder().encode(JSON.stringify({ got: new TextDecoder().decode(payload) })),
+        },
       });
       runner = harness.runner;
       await runner.warm(kitchen.contentHash);
@@ -119,7 +129,11 @@ export function runnerContract(mode: string, create: (options: RunnerHarnessOpti
 
     it('runs a handler and hands it the request and the invocation context', async () => {
       const response = await run('/echo?x=1', {
-        http: { method: 'POST', body: new TextEncoder().encode('ping'), headers: [['x-test', 'yes']] },
+        http: {
+          method: 'POST',
+          body: new TextEncoder().encode('ping'),
+          headers: [['x-test', 'yes']],
+        },
         context: { requestId: 'req-echo' },
       });
       expect(response.error).toBeUndefined();
@@ -160,12 +174,20 @@ export function runnerContract(mode: string, create: (options: RunnerHarnessOpti
     it('opens sealed secrets when granted, denies them otherwise, and never logs them', async () => {
       const aad = { tenantId: 'tenant-a', installId: 'install-a', version: 3 };
       const secretEnvelope = await sealer.seal({ apiKey: SECRET, other: 'x' }, aad);
-      const granted = await run('/secret', { grants: [...ALL_GRANTS], secretEnvelope, secretsVersion: 3 });
+      const granted = await run('/secret', {
+        grants: [...ALL_GRANTS],
+        secretEnvelope,
+        secretsVersion: 3,
+      });
       expect(granted.status).toBe(200);
       expect(bodyJson(granted)).toEqual({ value: SECRET, names: ['apiKey', 'other'] });
       const denied = await run('/secret', { secretEnvelope, secretsVersion: 3 });
       expect(denied.status).toBe(403);
-      const wrongVersion = await run('/secret', { grants: [...ALL_GRANTS], secretEnvelope, secretsVersion: 4 });
+      const wrongVersion = await run('/secret', {
+        grants: [...ALL_GRANTS],
+        secretEnvelope,
+        secretsVersion: 4,
+      });
       expect(wrongVersion.status).toBe(503);
       expect(bodyText(wrongVersion)).not.toContain(SECRET);
       expect(logLines.join('')).not.toContain(SECRET);
@@ -174,7 +196,10 @@ export function runnerContract(mode: string, create: (options: RunnerHarnessOpti
 
     it('fetches from an allowed host and refuses hosts off either allowlist', async () => {
       const egress = [`127.0.0.1:${new URL(serverUrl).port}`];
-      const ok = await run(`/fetch?url=${encodeURIComponent(`${serverUrl}/hello`)}`, { grants: [...ALL_GRANTS], egress });
+      const ok = await run(`/fetch?url=${encodeURIComponent(`${serverUrl}/hello`)}`, {
+        grants: [...ALL_GRANTS],
+        egress,
+      });
       expect(bodyJson(ok)).toEqual({ status: 200, body: 'upstream saw GET /hello' });
       const offInstallList = await run(`/fetch?url=${encodeURIComponent(`${serverUrl}/hello`)}`, {
         grants: [...ALL_GRANTS],
@@ -182,13 +207,18 @@ export function runnerContract(mode: string, create: (options: RunnerHarnessOpti
       });
       expect(offInstallList.status).toBe(403);
       expect(bodyText(offInstallList)).toContain("not on this install's egress allowlist");
-      const redirected = await run(`/fetch?url=${encodeURIComponent(`${serverUrl}/redirect-private`)}`, {
-        grants: [...ALL_GRANTS],
-        egress: [...egress, '10.255.255.1'],
-      });
+      const redirected = await run(
+        `/fetch?url=${encodeURIComponent(`${serverUrl}/redirect-private`)}`,
+        {
+          grants: [...ALL_GRANTS],
+          egress: [...egress, '10.255.255.1'],
+        },
+      );
       expect(redirected.status).toBe(403);
       expect(bodyText(redirected)).toContain('10.255.255.1');
-      const notGranted = await run(`/fetch?url=${encodeURIComponent(`${serverUrl}/hello`)}`, { egress });
+      const notGranted = await run(`/fetch?url=${encodeURIComponent(`${serverUrl}/hello`)}`, {
+        egress,
+      });
       expect(notGranted.status).toBe(403);
     });
 
@@ -225,8 +255,13 @@ export function runnerContract(mode: string, create: (options: RunnerHarnessOpti
     });
 
     it('emits metrics and calls UI proxy routes when granted, denies them otherwise', async () => {
+      const series = `alga_ext_fixture_hits{extension="${kitchen.extensionId}",route="metric"}`;
       expect(bodyText(await run('/metric', { grants: [...ALL_GRANTS] }))).toBe('counted');
-      expect((await run('/metric')).status).toBe(403);
+      // Metrics are fire-and-forget in the guest: a denied one is dropped, not an error.
+      expect(bodyText(await run('/metric'))).toBe('counted');
+      if (harness.metricsText !== undefined) {
+        expect((await harness.metricsText()).split('\n')).toContain(`${series} 1`);
+      }
       const proxied = await run('/proxy?route=echo', { grants: [...ALL_GRANTS] });
       expect(bodyJson(proxied)).toEqual({ got: '{"hello":"host"}' });
       expect((await run('/proxy?route=echo')).status).toBe(403);
@@ -290,9 +325,15 @@ export function runnerContract(mode: string, create: (options: RunnerHarnessOpti
 
     it('never shares instance state between installs; reuse keeps state within one install', async () => {
       const reuse = { instancePolicy: 'reuse' as const };
-      const a1 = bodyJson(await run('/calls', { ...reuse, context: { installId: 'install-state-a' } }));
-      const a2 = bodyJson(await run('/calls', { ...reuse, context: { installId: 'install-state-a' } }));
-      const b1 = bodyJson(await run('/calls', { ...reuse, context: { installId: 'install-state-b' } }));
+      const a1 = bodyJson(
+        await run('/calls', { ...reuse, context: { installId: 'install-state-a' } }),
+      );
+      const a2 = bodyJson(
+        await run('/calls', { ...reuse, context: { installId: 'install-state-a' } }),
+      );
+      const b1 = bodyJson(
+        await run('/calls', { ...reuse, context: { installId: 'install-state-b' } }),
+      );
       expect(b1).toEqual({ calls: 1 });
       expect((a2 as { calls: number }).calls).toBeGreaterThan((a1 as { calls: number }).calls);
       const fresh1 = bodyJson(await run('/calls', { context: { installId: 'install-state-c' } }));
@@ -301,19 +342,25 @@ export function runnerContract(mode: string, create: (options: RunnerHarnessOpti
     });
 
     it('refuses to run a bundle that is missing, unsigned or signed by an untrusted key (502)', async () => {
-      const missing = await runner.execute(requestFor({ ...kitchen, contentHash: `sha256:${'0'.repeat(64)}` }, '/echo'));
+      const missing = await runner.execute(
+        requestFor({ ...kitchen, contentHash: `sha256:${'0'.repeat(64)}` }, '/echo'),
+      );
       expect(missing.status).toBe(502);
       expect(errorCode(missing)).toBe('NOT_FOUND');
       const files = new Map((await readBundle(kitchen.bytes)).files);
       files.set('extra.txt', new TextEncoder().encode('changes the content hash'));
       const altered = await packBundle(files);
       const unsignedHash = await world.storeWith(altered.bytes, undefined);
-      const unsigned = await runner.execute(requestFor({ ...kitchen, contentHash: unsignedHash }, '/echo'));
+      const unsigned = await runner.execute(
+        requestFor({ ...kitchen, contentHash: unsignedHash }, '/echo'),
+      );
       expect(unsigned.status).toBe(502);
       expect(errorCode(unsigned)).toBe('INTEGRITY');
       const stranger = await generateSigningKey();
       await world.storeWith(altered.bytes, await signBundle(altered.bytes, stranger));
-      const untrusted = await runner.execute(requestFor({ ...kitchen, contentHash: unsignedHash }, '/echo'));
+      const untrusted = await runner.execute(
+        requestFor({ ...kitchen, contentHash: unsignedHash }, '/echo'),
+      );
       expect(untrusted.status).toBe(502);
       expect(errorCode(untrusted)).toBe('INTEGRITY');
     });

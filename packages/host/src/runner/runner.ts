@@ -127,6 +127,14 @@ function toWitRequest(request: ExecuteRequest): WitIncomingRequest {
   };
 }
 
+function memoryLimitError(memoryBytes: number): RunnerError {
+  return new RunnerError(
+    'MEMORY_LIMIT',
+    `the handler ran out of memory at the cap of ${memoryBytes} bytes and was stopped`,
+    { limit: 'memory' },
+  );
+}
+
 function firstLine(text: string, max = 200): string {
   const line = text.split('\n', 1)[0] ?? '';
   return line.length > max ? `${line.slice(0, max)}…` : line;
@@ -451,6 +459,10 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
       instantiateMs = done.instantiateMs;
       switch (done.outcome.kind) {
         case 'ok':
+          if (done.outcome.memoryExhausted && done.outcome.response.status >= 500) {
+            // The guest caught its own out-of-memory error and answered 5xx: report the limit.
+            throw memoryLimitError(limits.memoryBytes);
+          }
           return finish(responsePolicy.apply(done.outcome.response));
         case 'too-large':
           throw new RunnerError(
@@ -464,13 +476,7 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
             message: firstLine(done.outcome.message),
             memoryLimit: done.outcome.memoryLimit,
           });
-          if (done.outcome.memoryLimit) {
-            throw new RunnerError(
-              'MEMORY_LIMIT',
-              `the handler ran out of memory at the cap of ${limits.memoryBytes} bytes and was stopped`,
-              { limit: 'memory' },
-            );
-          }
+          if (done.outcome.memoryLimit) throw memoryLimitError(limits.memoryBytes);
           if (denied !== undefined) {
             throw new RunnerError(
               'CAPABILITY_DENIED',

@@ -42,7 +42,10 @@ export function fixtureDir(name: string): string {
   return join(FIXTURES, `runner-${name}`);
 }
 
-const built = new Map<string, Promise<{ bytes: Uint8Array; contentHash: string; extensionId: string; version: string }>>();
+const built = new Map<
+  string,
+  Promise<{ bytes: Uint8Array; contentHash: string; extensionId: string; version: string }>
+>();
 
 /** Builds fixture `name` with `alga build` once per test file (the build itself is cached on disk). */
 function buildOnce(name: string) {
@@ -70,7 +73,13 @@ export async function createFixtureWorld(): Promise<FixtureWorld> {
   const store = new FsBundleStore({ root: join(root, 'bundles') });
   const signingKey = await generateSigningKey();
   const trust = loadTrustBundle({
-    keys: [{ kid: signingKey.keyId, publicKey: signingKey.publicKeyDocument().publicKey, publisher: 'alga-tests' }],
+    keys: [
+      {
+        kid: signingKey.keyId,
+        publicKey: signingKey.publicKeyDocument().publicKey,
+        publisher: 'alga-tests',
+      },
+    ],
   });
   const signatures = new Map<string, BundleSignature>();
   return {

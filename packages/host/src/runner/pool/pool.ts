@@ -140,9 +140,9 @@ export class IsolatePool {
         finish({ kind: 'crashed', reason, elapsedMs: performance.now() - started });
       };
       const timer = setTimeout(() => {
+        finish({ kind: 'timeout', elapsedMs: performance.now() - started });
         // Terminating stops a looping guest within milliseconds; a spare takes over meanwhile.
         isolate.kill();
-        finish({ kind: 'timeout', elapsedMs: performance.now() - started });
       }, job.timeoutMs);
       this.#running.set(isolate, { id, job, controller, finish });
       isolate.on('message', onMessage);

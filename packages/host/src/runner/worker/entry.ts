@@ -53,6 +53,9 @@ interface Current {
   readonly pending: { stdout: string; stderr: string };
 }
 
+/** How close to its cap a guest's memory must stand to count as exhausted: two growth steps. */
+const EXHAUSTED_SLACK = 2 * 1_048_576;
+
 const port = parentPort;
 if (port === null) throw new TypeError('the runner worker entry must run in a worker thread');
 const boot = workerData as {
@@ -220,6 +223,12 @@ async function invoke(message: InvokeMessage): Promise<void> {
     }
     current = state;
     instance.uses++;
+    // A failed grow either traps (SpiderMonkey prints "out of memory" and hits `unreachable`)
+    // or surfaces in the guest as a caught "out of memory" exception; either way the linear
+    // memory stands within a growth step of its cap.
+    const guest = instance;
+    const exhausted = () =>
+      state.sawOutOfMemory || guest.memory() + EXHAUSTED_SLACK >= program.memoryBytes;
     try {
       const response = instance.handle(message.request);
       const bytes = responseBytes(response);
@@ -229,14 +238,13 @@ async function invoke(message: InvokeMessage): Promise<void> {
           : {
               kind: 'ok',
               response: { status: response.status, headers: response.headers, body: response.body },
+              memoryExhausted: exhausted(),
             };
     } catch (error) {
-      const memoryBytes = instance.memory();
       outcome = {
         kind: 'trap',
         message: error instanceof Error ? error.message : String(error),
-        // SpiderMonkey reports "out of memory" on stderr, then hits `unreachable`, when a grow fails.
-        memoryLimit: state.sawOutOfMemory || memoryBytes + 1_048_576 >= program.memoryBytes,
+        memoryLimit: exhausted(),
       };
     }
     flushStdio('stdout', true);
@@ -249,6 +257,8 @@ async function invoke(message: InvokeMessage): Promise<void> {
   const memoryBytes = instance?.memory() ?? 0;
   post({ type: 'done', id: message.id, outcome, memoryBytes, instantiateMs, reused });
   if (instance === undefined || outcome.kind === 'trap' || outcome.kind === 'failed') return;
+  // An instance that hit its memory cap is not trusted with another request.
+  if (outcome.kind === 'ok' && outcome.memoryExhausted && message.policy === 'reuse') return;
   if (message.policy === 'reuse') {
     if (instance.uses < message.maxRequestsPerInstance) remember(slot, instance, boot.maxInstances);
     return;

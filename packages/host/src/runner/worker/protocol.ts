@@ -91,7 +91,12 @@ export type ToProcess =
 
 /** How an invocation ended inside the isolate. */
 export type InvokeOutcome =
-  | { readonly kind: 'ok'; readonly response: WitOutgoingResponse }
+  | {
+      readonly kind: 'ok';
+      readonly response: WitOutgoingResponse;
+      /** The guest reached its memory cap during the call (and may have answered an error for it). */
+      readonly memoryExhausted: boolean;
+    }
   | { readonly kind: 'trap'; readonly message: string; readonly memoryLimit: boolean }
   | { readonly kind: 'too-large'; readonly bytes: number }
   | { readonly kind: 'failed'; readonly message: string };
