@@ -73,7 +73,7 @@ describe('publish', () => {
       state: 'active',
       signature: bundle.signature,
     });
-    expect((record?.manifest as { name: string }).name).toBe(EXT);
+    expect(record?.manifest).toMatchObject({ name: EXT, version: '1.0.0' });
     const again = await t.registry.publish(bundle.bytes, bundle.signature, { actor: ADMIN });
     expect(again.created).toBe(false);
     expect(events).toEqual([

@@ -18,15 +18,17 @@ import { startVaultStandIn } from './fixtures/registry-vault-standin.js';
 const aad: SecretAad = { tenantId: 'tenant-a', installId: 'install-1', version: 3 };
 const plain = { apiKey: 'sk-live-51HfR2eZvKYlo2C', webhookToken: 'whsec_9f8e7d' };
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
+async function rejection(promise: Promise<unknown>): Promise<SecretsError> {
   try {
     await promise;
   } catch (error) {
-    if (error instanceof SecretsError) return error.code;
+    if (error instanceof SecretsError) return error;
     throw error;
   }
   throw new Error('expected a rejection');
 }
+
+const codeOf = async (promise: Promise<unknown>) => (await rejection(promise)).code;
 
 describe('Secret and SecretMap redaction', () => {
   it('prints [redacted] in inspect, JSON, String and template literals', () => {
@@ -105,7 +107,7 @@ describe('AesGcmSealer', () => {
     expect({ ...(await rotated.open(old, aad)) }).toEqual(plain);
     const fresh = await rotated.seal(plain, aad);
     expect(fresh.kid).toBe('k2');
-    const error = await sealer.open(fresh, aad).catch((e: SecretsError) => e);
+    const error = await rejection(sealer.open(fresh, aad));
     expect(error.code).toBe('SECRETS_KEY_UNKNOWN');
     expect(error.message).toContain('key "k2" is not held');
   });
@@ -129,16 +131,10 @@ describe('AesGcmSealer', () => {
     }).toEqual(plain);
     const single = KeyProvider.fromEnv('SINGLE', env);
     expect(single.currentKeyId).toMatch(/^k[0-9a-f]{12}$/);
-    const short = (() => {
-      try {
-        KeyProvider.fromEnv('SHORT', env);
-      } catch (error) {
-        return error as SecretsError;
-      }
-    })();
-    expect(short?.code).toBe('SECRETS_KEY_INVALID');
-    expect(short?.message).toContain('key must be 32 bytes, got 16');
-    expect(short?.message).not.toContain(env.SHORT.slice(2, 10));
+    const short = await rejection(Promise.resolve().then(() => KeyProvider.fromEnv('SHORT', env)));
+    expect(short.code).toBe('SECRETS_KEY_INVALID');
+    expect(short.message).toContain('key must be 32 bytes, got 16');
+    expect(short.message).not.toContain(env.SHORT.slice(2, 10));
     expect(() => KeyProvider.fromEnv('MISSING', env)).toThrow(/MISSING is not set/);
 
     const dir = await mkdtemp(join(tmpdir(), 'alga-keys-'));
@@ -189,9 +185,7 @@ describe('VaultTransitSealer against a loopback STAND-IN of Vault transit (no Va
 
   it('does not open an envelope copied to another install', async () => {
     const envelope = await sealer.seal(plain, aad);
-    const error = await sealer
-      .open(envelope, { ...aad, installId: 'install-2' })
-      .catch((e: SecretsError) => e);
+    const error = await rejection(sealer.open(envelope, { ...aad, installId: 'install-2' }));
     expect(error.code).toBe('SECRETS_OPEN_FAILED');
     expect(error.message).toContain('message authentication failed');
   });
@@ -202,7 +196,7 @@ describe('VaultTransitSealer against a loopback STAND-IN of Vault transit (no Va
       token: 'hvs.wrong',
       keyName: 'alga',
     });
-    const denied = await wrong.seal(plain, aad).catch((e: SecretsError) => e);
+    const denied = await rejection(wrong.seal(plain, aad));
     expect(denied.code).toBe('SECRETS_BACKEND_DENIED');
     const down = new VaultTransitSealer({
       address: 'http://127.0.0.1:9',
@@ -210,7 +204,7 @@ describe('VaultTransitSealer against a loopback STAND-IN of Vault transit (no Va
       keyName: 'alga',
       timeoutMs: 2000,
     });
-    const unreachable = await down.seal(plain, aad).catch((e: SecretsError) => e);
+    const unreachable = await rejection(down.seal(plain, aad));
     expect(unreachable.code).toBe('SECRETS_BACKEND_UNAVAILABLE');
     for (const text of [
       inspect(sealer, { showHidden: true, depth: 5 }),

@@ -13,7 +13,7 @@ import { LRUCache } from 'lru-cache';
 import semver from 'semver';
 import { type BundleSignature, parseBundleSignature } from '../bundle/signature.js';
 import { type VerifyBundleOptions, verifyBundle } from '../bundle/verify.js';
-import type { SecretSealer } from '../secrets/sealer.js';
+import type { SecretEnvelope, SecretSealer } from '../secrets/sealer.js';
 import type { BundleStore } from '../store/types.js';
 import type { TrustStore } from '../trust/trust.js';
 import {
@@ -60,7 +60,7 @@ export interface ResolvedInstall {
   readonly config: Readonly<Record<string, SettingValue>>;
   readonly configVersion: number;
   /** Sealed secrets (open with the sealer and `{tenantId, installId, version: secretsVersion}`). */
-  readonly secretEnvelope?: InstallRecord['secretEnvelope'] & object;
+  readonly secretEnvelope?: SecretEnvelope;
   readonly secretsVersion: number;
   readonly enabled: boolean;
 }
