@@ -1,3 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { algaProject } from '../../vitest.shared';
 
-export default algaProject('ui-kit');
+export default algaProject('ui-kit', {
+  globalSetup: [fileURLToPath(new URL('../../scripts/ensure-chromium.mjs', import.meta.url))],
+});
