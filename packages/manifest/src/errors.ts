@@ -42,7 +42,7 @@ export class ManifestError extends Error {
   override readonly name = 'ManifestError';
   /** What kind of failure this is. */
   readonly code: ManifestErrorCode;
-  /** Every problem found; for `MANIFEST_NOT_JSON` and `MANIFEST_TOO_LARGE`, the one cause. */
+  /** Every problem found; empty for `MANIFEST_NOT_JSON` and `MANIFEST_TOO_LARGE`, whose message says it all. */
   readonly issues: readonly ManifestIssue[];
 
   constructor(code: ManifestErrorCode, summary: string, options: ManifestErrorOptions = {}) {

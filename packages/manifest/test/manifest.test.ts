@@ -112,6 +112,20 @@ describe('parseManifest on invalid manifests', () => {
     });
   });
 
+  it('reports a __proto__ key from JSON text as an unknown field, without touching prototypes', () => {
+    const text = JSON.stringify({ ...minimalManifest, name: true }).replace(
+      /^\{/,
+      '{"__proto__": {"polluted": true}, ',
+    );
+    const result = safeParseManifest(text);
+    if (result.success) throw new Error('expected a failure');
+    expect(result.error.issues).toEqual([
+      { path: '__proto__', message: 'unknown field' },
+      { path: 'name', message: 'must be a string (got a boolean)' },
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('never echoes a secret default back in messages', () => {
     const fixture = invalidFixtures.find((f) => f.name === 'secret with a default')!;
     const result = safeParseManifest(fixture.manifest);

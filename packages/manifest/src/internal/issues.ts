@@ -37,6 +37,7 @@ function describeInput(input: unknown): string {
   if (input === null) return 'null';
   if (Array.isArray(input)) return 'an array';
   if (typeof input === 'number' && !Number.isInteger(input)) return 'a fractional number';
+  if (typeof input === 'boolean') return 'a boolean';
   return TYPE_NAMES[typeof input] ?? typeof input;
 }
 
