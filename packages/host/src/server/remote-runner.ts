@@ -1,7 +1,8 @@
 import { readBodyCapped } from '../gateway/body';
+import type { LoadHint } from '../runner/engine/engine';
 import { RUNNER_ERROR_STATUS, RunnerError, RunnerErrorCode } from '../runner/errors';
 import type { ExecuteRequest, ExecuteResponse, Runner, RunnerStats } from '../runner/types';
-import { decodeExecuteResponse, encodeExecuteRequest } from './wire';
+import { decodeExecuteResponse, decodeStats, encodeExecuteRequest } from './wire';
 
 /** Options of {@link RemoteRunner}. */
 export interface RemoteRunnerOptions {
@@ -39,6 +40,7 @@ export class RemoteRunner implements Runner {
   readonly #maxResponseBytes: number;
   readonly #inFlight = new Set<Promise<unknown>>();
   #closed = false;
+  #serviceStats: RunnerStats | undefined;
   #total = 0;
   #failed = 0;
 
@@ -70,7 +72,11 @@ export class RemoteRunner implements Runner {
     const timeoutMs =
       request.limits?.timeoutMs === undefined ? this.#timeoutMs : request.limits.timeoutMs + 5_000;
     const work = this.#call('/v1/execute', encodeExecuteRequest(request), timeoutMs)
-      .then(async (response) => decodeExecuteResponse(await this.#json(response)))
+      .then(async (answer) => {
+        const { response, stats } = decodeExecuteResponse(await this.#json(answer));
+        if (stats !== undefined) this.#serviceStats = stats;
+        return response;
+      })
       .catch((error: unknown) => {
         if (error instanceof RunnerError) return failure(error.code, error.message);
         return failure(
@@ -86,22 +92,39 @@ export class RemoteRunner implements Runner {
     return this.#track(work);
   }
 
-  /** Asks the service to load, verify and compile a bundle; rejects with its {@link RunnerError}. */
-  async warm(contentHash: string): Promise<void> {
+  /**
+   * Asks the service to load, verify and compile a bundle (`hint` names whose it is, for the
+   * signature lookup); rejects with the service's {@link RunnerError}.
+   */
+  async warm(contentHash: string, hint?: LoadHint): Promise<void> {
     if (this.#closed) throw new RunnerError(RunnerErrorCode.CLOSED, 'The remote runner is closed.');
-    const response = await this.#track(this.#call('/v1/warm', { contentHash }, this.#timeoutMs));
-    await this.#json(response);
+    const body = { contentHash, ...hint };
+    await this.#json(await this.#track(this.#call('/v1/warm', body, this.#timeoutMs)));
   }
 
-  /** Counts of this client's calls; the service's own pool is at `GET /v1/stats`. */
+  /**
+   * The service runner's state as of its latest answer (mode, pool, queue, programs), with
+   * this client's own invocation counts; before any answer, only the client's counts.
+   */
   stats(): RunnerStats {
+    const service = this.#serviceStats;
     return {
-      mode: 'worker',
-      pool: { size: 0, busy: this.#inFlight.size, replaced: 0 },
-      queueDepth: 0,
-      programs: 0,
+      mode: service?.mode ?? 'worker',
+      pool: service?.pool ?? { size: 0, busy: 0, replaced: 0 },
+      queueDepth: service?.queueDepth ?? 0,
+      programs: service?.programs ?? 0,
       invocations: { total: this.#total, failed: this.#failed },
     };
+  }
+
+  /** Fetches the service runner's current stats (`GET /v1/stats`). */
+  async serviceStats(): Promise<RunnerStats> {
+    const response = await fetch(`${this.#base}/v1/stats`, {
+      headers: { authorization: `Bearer ${this.#token}` },
+      signal: AbortSignal.timeout(this.#timeoutMs),
+    });
+    this.#serviceStats = decodeStats(await this.#json(response));
+    return this.#serviceStats;
   }
 
   /** Stops accepting work and waits for the calls in flight. */
@@ -125,25 +148,56 @@ export class RemoteRunner implements Runner {
     });
   }
 
-  /** The JSON of a service answer; a non-2xx answer becomes the {@link RunnerError} it carries. */
+  /**
+   * The JSON of a service answer. A runner error the service relays (`runner: true`) becomes
+   * the same {@link RunnerError}; a refusal of the service itself maps by status (401: the
+   * token, 400: the request, 413: its size); anything else is the service failing.
+   */
   async #json(response: Response): Promise<unknown> {
     const bytes = await readBodyCapped(response, this.#maxResponseBytes, 'maxResponseBytes');
-    const json: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder().decode(bytes));
+    } catch (cause) {
+      throw new RunnerError(
+        RunnerErrorCode.WORKER_CRASHED,
+        `The runner service answered ${response.status} with a body that is not JSON.`,
+        { cause },
+      );
+    }
     if (response.ok) return json;
-    const error = (json as { error?: { code?: unknown; message?: unknown } }).error;
-    const code =
-      typeof error?.code === 'string' && Object.hasOwn(RUNNER_ERROR_STATUS, error.code)
-        ? (error.code as RunnerErrorCode)
-        : response.status === 401
-          ? RunnerErrorCode.CONFIG
-          : RunnerErrorCode.WORKER_CRASHED;
-    const message =
-      response.status === 401
-        ? 'The runner service refused the token; check RUNNER_AUTH_TOKEN on both sides.'
-        : typeof error?.message === 'string'
-          ? error.message
-          : `The runner service answered ${response.status}.`;
-    throw new RunnerError(code, message);
+    const body = json as { error?: { code?: unknown; message?: unknown }; runner?: unknown };
+    const message = typeof body.error?.message === 'string' ? body.error.message : undefined;
+    const code = body.error?.code;
+    if (
+      body.runner === true &&
+      typeof code === 'string' &&
+      Object.hasOwn(RUNNER_ERROR_STATUS, code)
+    ) {
+      throw new RunnerError(code as RunnerErrorCode, message ?? 'The runner failed.');
+    }
+    if (response.status === 401) {
+      throw new RunnerError(
+        RunnerErrorCode.CONFIG,
+        'The runner service refused the token; set the same RUNNER_AUTH_TOKEN on both sides.',
+      );
+    }
+    if (response.status === 400) {
+      throw new RunnerError(
+        RunnerErrorCode.INVALID_REQUEST,
+        message ?? 'The runner service refused the request.',
+      );
+    }
+    if (response.status === 413) {
+      throw new RunnerError(
+        RunnerErrorCode.REQUEST_TOO_LARGE,
+        message ?? 'The request is too large for the runner service.',
+      );
+    }
+    throw new RunnerError(
+      RunnerErrorCode.WORKER_CRASHED,
+      `The runner service answered ${response.status}.`,
+    );
   }
 }
 

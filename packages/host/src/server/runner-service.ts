@@ -8,6 +8,7 @@ import {
   jsonResponse,
   requestIdOf,
 } from '../gateway/http';
+import type { LoadHint } from '../runner/engine/engine';
 import { RunnerError } from '../runner/errors';
 import type { Runner } from '../runner/types';
 import { bearerToken, tokensEqual } from './auth';
@@ -16,7 +17,7 @@ import { decodeExecuteRequest, decodeWarmRequest, encodeExecuteResponse } from '
 /** Options of {@link createRunnerService}. */
 export interface RunnerServiceOptions {
   /** The runner that executes (usually the worker or process runner). */
-  runner: Runner;
+  runner: ServedRunner;
   /** Shared secret callers present as `authorization: Bearer <token>` (`RUNNER_AUTH_TOKEN`). */
   authToken: string;
   /** Largest execute request accepted, in bytes of JSON (default 16 MiB). */
@@ -24,6 +25,11 @@ export interface RunnerServiceOptions {
   /** Where failures are logged. */
   logger?: GatewayLogger;
 }
+
+/** The runner calls the service makes; `createRunner`'s runner fits (its `warm` takes a hint). */
+export type ServedRunner = Pick<Runner, 'execute' | 'stats'> & {
+  warm(contentHash: string, hint?: LoadHint): Promise<void>;
+};
 
 /** The runner service: a web-standard handler for `/v1/*`. */
 export interface RunnerService {
@@ -89,10 +95,12 @@ export function createRunnerService(options: RunnerServiceOptions): RunnerServic
   app.post('/v1/execute', async (c) => {
     const request = parse(decodeExecuteRequest, await readJson(c.req.raw));
     const response = await options.runner.execute(request);
-    return jsonResponse(encodeExecuteResponse(response), 200, request.context.requestId);
+    const body = encodeExecuteResponse(response, options.runner.stats());
+    return jsonResponse(body, 200, request.context.requestId);
   });
   app.post('/v1/warm', async (c) => {
-    await options.runner.warm(parse(decodeWarmRequest, await readJson(c.req.raw)));
+    const { contentHash, hint } = parse(decodeWarmRequest, await readJson(c.req.raw));
+    await options.runner.warm(contentHash, hint);
     return jsonResponse({ ok: true }, 200, requestIdOf(c.req.raw));
   });
   app.get('/v1/stats', (c) => jsonResponse(options.runner.stats(), 200, requestIdOf(c.req.raw)));

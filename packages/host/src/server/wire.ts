@@ -1,7 +1,7 @@
 import { CAPABILITY_IDS, type CapabilityId } from '@alga/manifest';
 import { z } from 'zod';
 import { RunnerErrorCode } from '../runner/errors';
-import type { ExecuteRequest, ExecuteResponse } from '../runner/types';
+import type { ExecuteRequest, ExecuteResponse, RunnerStats } from '../runner/types';
 import { secretEnvelopeSchema } from '../secrets/sealer';
 
 /**
@@ -63,6 +63,26 @@ const executeRequestSchema = z
   })
   .strict();
 
+const statsSchema = z.object({
+  mode: z.enum(['worker', 'process']),
+  pool: z.object({
+    size: z.number().int().nonnegative(),
+    busy: z.number().int().nonnegative(),
+    replaced: z.number().int().nonnegative(),
+  }),
+  queueDepth: z.number().int().nonnegative(),
+  programs: z.number().int().nonnegative(),
+  invocations: z.object({
+    total: z.number().int().nonnegative(),
+    failed: z.number().int().nonnegative(),
+  }),
+});
+
+/** Parses the service's stats snapshot (`GET /v1/stats`, and `stats` on every execute answer). */
+export function decodeStats(json: unknown): RunnerStats {
+  return statsSchema.parse(json);
+}
+
 const executeResponseSchema = z
   .object({
     status: z.number().int().min(100).max(599),
@@ -74,6 +94,7 @@ const executeResponseSchema = z
         message: z.string().max(4096),
       })
       .optional(),
+    stats: statsSchema.optional(),
   })
   .strict();
 
@@ -101,9 +122,16 @@ export function decodeExecuteRequest(json: unknown): ExecuteRequest {
   return { ...parsed, http: { ...http, body: fromB64(bodyB64) } } as ExecuteRequest;
 }
 
-/** An {@link ExecuteResponse} as wire JSON. */
-export function encodeExecuteResponse(response: ExecuteResponse): WireExecuteResponse {
+/**
+ * An {@link ExecuteResponse} as wire JSON, with the service runner's `stats` riding along so
+ * the client's `stats()` stays current without a call of its own.
+ */
+export function encodeExecuteResponse(
+  response: ExecuteResponse,
+  stats: RunnerStats,
+): WireExecuteResponse {
   return {
+    stats,
     status: response.status,
     headers: response.headers.map(([k, v]) => [k, v]),
     bodyB64: toB64(response.body),
@@ -113,15 +141,36 @@ export function encodeExecuteResponse(response: ExecuteResponse): WireExecuteRes
   };
 }
 
-/** Wire JSON back to an {@link ExecuteResponse}; throws the zod error when malformed. */
-export function decodeExecuteResponse(json: unknown): ExecuteResponse {
-  const { bodyB64, error, ...rest } = executeResponseSchema.parse(json);
-  return { ...rest, body: fromB64(bodyB64), ...(error === undefined ? {} : { error }) };
+/** Wire JSON back to an {@link ExecuteResponse} and the service's stats; throws the zod error when malformed. */
+export function decodeExecuteResponse(json: unknown): {
+  response: ExecuteResponse;
+  stats: RunnerStats | undefined;
+} {
+  const { bodyB64, error, stats, ...rest } = executeResponseSchema.parse(json);
+  return {
+    response: { ...rest, body: fromB64(bodyB64), ...(error === undefined ? {} : { error }) },
+    stats,
+  };
 }
 
-const warmSchema = z.object({ contentHash: z.string().regex(/^sha256:[0-9a-f]{64}$/) }).strict();
+const warmSchema = z
+  .object({
+    contentHash: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+    extensionId: z.string().min(1).max(214).optional(),
+    version: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+
+/** The body of `POST /v1/warm`: a content hash, and whose it is when known. */
+export interface WarmRequest {
+  readonly contentHash: string;
+  readonly hint?: { readonly extensionId: string; readonly version: string };
+}
 
 /** Parses the body of `POST /v1/warm`. */
-export function decodeWarmRequest(json: unknown): string {
-  return warmSchema.parse(json).contentHash;
+export function decodeWarmRequest(json: unknown): WarmRequest {
+  const { contentHash, extensionId, version } = warmSchema.parse(json);
+  return extensionId === undefined || version === undefined
+    ? { contentHash }
+    : { contentHash, hint: { extensionId, version } };
 }
