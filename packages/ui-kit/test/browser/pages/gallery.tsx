@@ -198,6 +198,7 @@ function Gallery() {
                 fill="none"
                 stroke="currentColor"
                 strokeWidth="1.5"
+                aria-hidden="true"
               >
                 <path d="M3 7h6l2 2h10v10H3z" />
               </svg>
