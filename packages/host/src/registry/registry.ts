@@ -401,7 +401,12 @@ class RegistryService implements Registry {
     return actor.id;
   }
 
-  async #manifestOf(record: VersionRecord): Promise<Manifest> {
+  /** Signatures are checked against the registry's clock unless `verify.now` says otherwise. */
+  #verifyOptions(): VerifyBundleOptions {
+    return { now: this.#clock(), ...this.#verify };
+  }
+
+  #manifestOf(record: VersionRecord): Manifest {
     const key = `${record.extensionId}@${record.version}`;
     let manifest = this.#manifests.get(key);
     if (!manifest) {
@@ -417,6 +422,10 @@ class RegistryService implements Registry {
       this.#manifests.set(key, manifest);
     }
     return manifest;
+  }
+
+  async #manifestAt(extensionId: string, version: string): Promise<Manifest> {
+    return this.#manifestOf(await this.#version(extensionId, version));
   }
 
   async #version(extensionId: string, version: string): Promise<VersionRecord> {
@@ -466,10 +475,12 @@ class RegistryService implements Registry {
         `Bundle ${record.contentHash} of ${record.extensionId}@${record.version} is missing from the bundle store; publish it again.`,
       );
     }
-    await verifyBundle(bytes, parseBundleSignature(record.signature), this.#trust, {
-      now: this.#clock(),
-      ...this.#verify,
-    });
+    await verifyBundle(
+      bytes,
+      parseBundleSignature(record.signature),
+      this.#trust,
+      this.#verifyOptions(),
+    );
   }
 
   #changed(audit: AuditEntry): void {
@@ -594,7 +605,7 @@ class RegistryService implements Registry {
       bundle,
       parseBundleSignature(signature),
       this.#trust,
-      this.#verify,
+      this.#verifyOptions(),
     );
     const { manifest } = verified;
     const actor = await this.#check(options.actor, 'extension.publish', {
@@ -698,7 +709,7 @@ class RegistryService implements Registry {
       );
     }
     const record = await this.#pickVersion(extensionId, options.version);
-    const manifest = await this.#manifestOf(record);
+    const manifest = this.#manifestOf(record);
     const grants = resolveGrants(manifest, options.grants, undefined);
     const egress = resolveEgress(manifest, options.egress, undefined);
     const issues: RegistryIssue[] = [];
@@ -758,7 +769,7 @@ class RegistryService implements Registry {
       ...(options.version === undefined ? {} : { version: options.version }),
     });
     const record = await this.#pickVersion(extensionId, options.version);
-    const manifest = await this.#manifestOf(record);
+    const manifest = this.#manifestOf(record);
     let verified = false;
     const next = await this.#mutate(tenantId, extensionId, async (current) => {
       if (
@@ -849,7 +860,7 @@ class RegistryService implements Registry {
   ): Promise<InstallSummary> {
     const actor = await this.#check(options.actor, 'install.grants', { tenantId, extensionId });
     const next = await this.#mutate(tenantId, extensionId, async (current) => {
-      const manifest = await this.#manifestOf(await this.#version(extensionId, current.version));
+      const manifest = await this.#manifestAt(extensionId, current.version);
       const grants =
         options.grants === undefined
           ? current.grants
@@ -905,7 +916,7 @@ class RegistryService implements Registry {
     if (hit) return hit;
     const generation = this.#generation;
     const install = await this.#getInstall(tenantId, extensionId);
-    const manifest = await this.#manifestOf(await this.#version(extensionId, install.version));
+    const manifest = await this.#manifestAt(extensionId, install.version);
     const resolved: ResolvedInstall = deepFreeze({
       tenantId,
       installId: install.installId,
@@ -925,9 +936,7 @@ class RegistryService implements Registry {
   }
 
   async #settings(install: InstallRecord): Promise<InstallSettings> {
-    const manifest = await this.#manifestOf(
-      await this.#version(install.extensionId, install.version),
-    );
+    const manifest = await this.#manifestAt(install.extensionId, install.version);
     return settingsView(manifest, install);
   }
 
@@ -947,7 +956,7 @@ class RegistryService implements Registry {
   ): Promise<InstallSettings> {
     const actor = await this.#check(options.actor, 'settings.write', { tenantId, extensionId });
     const next = await this.#mutate(tenantId, extensionId, async (current) => {
-      const manifest = await this.#manifestOf(await this.#version(extensionId, current.version));
+      const manifest = await this.#manifestAt(extensionId, current.version);
       const issues: RegistryIssue[] = [];
       const config = applyConfig(manifest, current.config, options.config, issues);
       const secrets = parseSecretsInput(manifest, options.secrets, issues);
