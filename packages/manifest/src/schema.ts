@@ -32,6 +32,11 @@ function json<T extends z.ZodType>(schema: T, extra: Record<string, unknown>): T
   return schema;
 }
 
+/** Adds a JSON Schema description, shown by editors on hover. */
+function doc<T extends z.ZodType>(schema: T, description: string): T {
+  return json(schema, { description });
+}
+
 /** Runs a refinement even when other parts of the value failed, so one parse reports all. */
 const always = { when: () => true };
 
@@ -570,26 +575,47 @@ const precompiled = z.strictObject({
 export const manifestSchema = json(
   z
     .strictObject({
-      $schema: z.string().max(2048).optional(),
-      name,
-      publisher,
-      version,
-      displayName: text(80).optional(),
-      description: z.string().max(2000).optional(),
-      icon: bundlePath(['.svg', '.png', '.webp']).optional(),
-      homepage: homepage.optional(),
-      license: license.optional(),
-      runtime,
-      entry: bundlePath(['.wasm']).default('dist/component.wasm'),
-      capabilities: capabilities.default(() => []),
-      http: http.default(() => ({ allow: [], allowPrivateNetworks: false })),
-      api: z
-        .strictObject({ endpoints: endpoints.default(() => []) })
-        .default(() => ({ endpoints: [] })),
-      ui: ui.optional(),
-      settings: settings.default(() => []),
-      assets: z.strictObject({ ui: bundlePath().optional() }).optional(),
-      precompiled: precompiled.optional(),
+      $schema: doc(
+        z.string().max(2048).optional(),
+        'Editor hint: the path or URL of this JSON Schema.',
+      ),
+      name: doc(name, 'Extension id: reverse-DNS (com.acme.hello) or scoped (@acme/hello).'),
+      publisher: doc(publisher, "Publisher id; the bundle's signing key must belong to it."),
+      version: doc(version, 'Semver version of this release, such as 1.2.0.'),
+      displayName: doc(text(80).optional(), 'Name shown to people.'),
+      description: doc(z.string().max(2000).optional(), 'What the extension does.'),
+      icon: doc(bundlePath(['.svg', '.png', '.webp']).optional(), 'Icon path inside the bundle.'),
+      homepage: doc(homepage.optional(), 'Home page URL.'),
+      license: doc(license.optional(), 'SPDX license expression, such as MIT.'),
+      runtime: doc(runtime, 'How the host runs the component.'),
+      entry: doc(
+        bundlePath(['.wasm']).default('dist/component.wasm'),
+        'Component path inside the bundle.',
+      ),
+      capabilities: doc(
+        capabilities.default(() => []),
+        'Capabilities the extension asks for; an operator grants a subset per install.',
+      ),
+      http: doc(
+        http.default(() => ({ allow: [], allowPrivateNetworks: false })),
+        'Egress: the hosts the extension may reach (needs cap:http.fetch).',
+      ),
+      api: doc(
+        z
+          .strictObject({ endpoints: endpoints.default(() => []) })
+          .default(() => ({ endpoints: [] })),
+        'HTTP endpoints served at /api/ext/{extension}{path}; other paths answer 404.',
+      ),
+      ui: doc(ui.optional(), 'The iframe UI and the host places that show it.'),
+      settings: doc(
+        settings.default(() => []),
+        'The install settings form; secret fields are sealed per install.',
+      ),
+      assets: doc(
+        z.strictObject({ ui: bundlePath().optional() }).optional(),
+        'Asset folders inside the bundle.',
+      ),
+      precompiled: doc(precompiled.optional(), 'Digests and sizes recorded by the pack step.'),
     })
     .superRefine((value, ctx) => {
       if (!isRecord(value)) return;
