@@ -1,0 +1,37 @@
+import {
+  createSettingsHttpClient,
+  ExtensionSettingsForm,
+  type SettingsFieldSpec,
+  ThemeProvider,
+} from '@alga/ui-kit';
+import { createRoot } from 'react-dom/client';
+
+/** What the test server inlines into the page. */
+interface SettingsPageConfig {
+  tenantId: string;
+  extensionId: string;
+  settings: SettingsFieldSpec[];
+}
+
+const config = (window as unknown as { settingsPage: SettingsPageConfig }).settingsPage;
+const client = createSettingsHttpClient({
+  tenantId: config.tenantId,
+  extensionId: config.extensionId,
+  headers: () => ({ 'x-requested-with': 'alga-settings' }),
+});
+const saved: unknown[] = [];
+(window as unknown as { saved: unknown[] }).saved = saved;
+
+createRoot(document.getElementById('root') as HTMLElement).render(
+  <ThemeProvider>
+    <main>
+      <ExtensionSettingsForm
+        manifestSettings={config.settings}
+        client={client}
+        title="Hello settings"
+        onSaved={(view) => saved.push(view)}
+        formatDate={(iso) => iso}
+      />
+    </main>
+  </ThemeProvider>,
+);
