@@ -74,6 +74,8 @@ export class GuardedWindowMessenger implements Messenger {
   sendMessage = (message: Message, transferables?: Transferable[]): void => {
     if (this.#muted) return;
     const remote = this.#guard.remoteWindow();
+    // No window yet (an iframe not in the document): the peer's own SYN starts the handshake.
+    if (message.type === 'SYN' && !remote) return;
     if (message.type === 'SYN' || message.type === 'ACK1') {
       if (!remote) throw new PenpalError('TRANSMISSION_FAILED', 'The other window is gone');
       remote.postMessage(message, {

@@ -233,6 +233,12 @@ describe('handshake and RPC between a host page and an iframe on another origin'
     expect(host.requests.length).toBe(before);
   });
 
+  test('an iframe bootstrapped before it is in the document connects once it is added', async () => {
+    expect(await mount({ extOrigin: ext.origin, appendLate: true })).toBe('ready');
+    expect(await hostCall('add', 1, 1)).toEqual({ ok: 2 });
+    expect(entries(await hostLog(), 'error')).toEqual([]);
+  });
+
   test('the minified IIFE build works from a plain <script> tag', async () => {
     expect(iifeSize).toBeLessThan(80_000);
     expect(await mount({ extOrigin: ext.origin, page: 'iife.html' })).toBe('ready');

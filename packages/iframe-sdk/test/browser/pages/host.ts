@@ -23,7 +23,7 @@ let issued = 0;
 function mountFrame(options: MountOptions): IframeConnection<ChildMethods> {
   iframe = document.createElement('iframe');
   iframe.id = 'ext';
-  document.body.append(iframe);
+  if (!options.appendLate) document.body.append(iframe);
   const src = buildExtUiSrc({
     publicBase: options.extOrigin,
     extensionId: 'com.acme.test',
@@ -55,6 +55,7 @@ function mountFrame(options: MountOptions): IframeConnection<ChildMethods> {
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? 5_000,
     callTimeoutMs: 3_000,
   });
+  if (options.appendLate) document.body.append(iframe);
   created.on('connect', (event) => log.push({ type: 'connect', reconnect: event.reconnect }));
   created.on('disconnect', (event) => log.push({ type: 'disconnect', reason: event.reason }));
   created.on('error', (error) => log.push({ type: 'error', code: error.code }));

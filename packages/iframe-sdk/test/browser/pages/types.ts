@@ -31,6 +31,8 @@ export interface MountOptions {
   origin?: string;
   params?: Record<string, string>;
   handshakeTimeoutMs?: number;
+  /** Append the iframe to the document only after bootstrapIframe ran. */
+  appendLate?: boolean;
 }
 
 /** What the host test page puts on `window.harness`. */
