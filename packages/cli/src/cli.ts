@@ -1,11 +1,22 @@
 import { Command, CommanderError } from 'commander';
 import { version } from '../package.json';
 import { registerBuild } from './commands/build';
+import { registerKeygen } from './commands/keygen';
 import { registerNew } from './commands/new';
+import { registerPack } from './commands/pack';
+import { registerSign } from './commands/sign';
+import { registerVerify } from './commands/verify';
 import { CliError } from './internal/errors';
 
 /** Each command module adds itself to the program; one line per command here. */
-const registrations: ReadonlyArray<(program: Command) => void> = [registerNew, registerBuild];
+const registrations: ReadonlyArray<(program: Command) => void> = [
+  registerNew,
+  registerBuild,
+  registerPack,
+  registerKeygen,
+  registerSign,
+  registerVerify,
+];
 
 /** Runs the `alga` command line with `argv` (without node and script) and returns the exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {

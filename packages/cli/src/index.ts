@@ -3,10 +3,18 @@
  *
  * @packageDocumentation
  */
+
 export type { BuildOptions, BuildResult, ComponentMetadata } from './build/index';
 export { buildExtension } from './build/index';
 export type { ToolchainVersions } from './build/toolchain';
 export { runCli } from './cli';
+export type { KeygenResult } from './commands/keygen';
+export { generateKeyFiles } from './commands/keygen';
 export type { DependencyMode, ScaffoldOptions, ScaffoldResult } from './commands/new';
 export { scaffoldExtension } from './commands/new';
+export type { PackResult } from './commands/pack';
+export { packToFile } from './commands/pack';
+export type { SignResult } from './commands/sign';
+export { signFile } from './commands/sign';
+export { verifyFile } from './commands/verify';
 export { CliError, CliErrorCode } from './internal/errors';

@@ -1,11 +1,4 @@
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  paginateListObjectsV2,
-  S3Client,
-  type S3ServiceException,
-} from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig, S3ServiceException } from '@aws-sdk/client-s3';
 import { BundleError } from '../bundle/errors.js';
 import { assertContentHash } from '../bundle/hash.js';
 import { type BundleLimits, maxArchiveBytes, resolveLimits } from '../bundle/limits.js';
@@ -46,8 +39,17 @@ function nameOf(error: unknown): string {
   return error instanceof Error ? error.name : 'Error';
 }
 
-function buildClient(options: S3BundleStoreOptions): S3Client {
-  return new S3Client({
+type Sdk = typeof import('@aws-sdk/client-s3');
+let sdk: Promise<Sdk> | undefined;
+
+/** The AWS SDK, loaded on first use: it takes most of a second to import, and most hosts never touch S3. */
+function loadSdk(): Promise<Sdk> {
+  sdk ??= import('@aws-sdk/client-s3');
+  return sdk;
+}
+
+function clientConfig(options: S3BundleStoreOptions): S3ClientConfig {
+  return {
     region: options.region ?? 'us-east-1',
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     ...(options.forcePathStyle === undefined ? {} : { forcePathStyle: options.forcePathStyle }),
@@ -55,7 +57,7 @@ function buildClient(options: S3BundleStoreOptions): S3Client {
     // Many S3-compatible services reject the SDK's default flexible checksums; every get is re-hashed anyway.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  };
 }
 
 /**
@@ -76,7 +78,8 @@ export class S3BundleStore implements BundleStore {
   readonly bucket: string;
   /** The key prefix, empty or ending in `/`. */
   readonly prefix: string;
-  readonly #client: S3Client;
+  readonly #options: S3BundleStoreOptions;
+  #client: S3Client | undefined;
   readonly #limits: BundleLimits;
 
   constructor(options: S3BundleStoreOptions) {
@@ -86,8 +89,15 @@ export class S3BundleStore implements BundleStore {
     const prefix = options.prefix ?? '';
     this.bucket = options.bucket;
     this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
-    this.#client = options.client ?? buildClient(options);
+    this.#options = options;
+    this.#client = options.client;
     this.#limits = resolveLimits(options.limits);
+  }
+
+  async #s3(): Promise<{ readonly sdk: Sdk; readonly client: S3Client }> {
+    const loaded = await loadSdk();
+    this.#client ??= new loaded.S3Client(clientConfig(this.#options));
+    return { sdk: loaded, client: this.#client };
   }
 
   #keyOf(contentHash: string): string {
@@ -108,9 +118,10 @@ export class S3BundleStore implements BundleStore {
     const contentHash = await admitBundle(bytes, this.#limits);
     const key = this.#keyOf(contentHash);
     if (await this.has(contentHash)) return contentHash;
+    const { sdk: s3, client } = await this.#s3();
     try {
-      await this.#client.send(
-        new PutObjectCommand({
+      await client.send(
+        new s3.PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
           Body: bytes,
@@ -129,10 +140,11 @@ export class S3BundleStore implements BundleStore {
 
   async get(contentHash: string): Promise<Uint8Array | undefined> {
     const key = this.#keyOf(contentHash);
+    const { sdk: s3, client } = await this.#s3();
     let bytes: Uint8Array;
     try {
-      const response = await this.#client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: key }),
+      const response = await client.send(
+        new s3.GetObjectCommand({ Bucket: this.bucket, Key: key }),
       );
       const cap = maxArchiveBytes(this.#limits);
       if (response.ContentLength !== undefined && response.ContentLength > cap) {
@@ -163,8 +175,9 @@ export class S3BundleStore implements BundleStore {
 
   async has(contentHash: string): Promise<boolean> {
     const key = this.#keyOf(contentHash);
+    const { sdk: s3, client } = await this.#s3();
     try {
-      await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      await client.send(new s3.HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return true;
     } catch (error) {
       if (statusOf(error) === 404) return false;
@@ -175,9 +188,10 @@ export class S3BundleStore implements BundleStore {
   async list(): Promise<string[]> {
     const hashes: string[] = [];
     const prefix = `${this.prefix}sha256/`;
+    const { sdk: s3, client } = await this.#s3();
     try {
-      for await (const page of paginateListObjectsV2(
-        { client: this.#client },
+      for await (const page of s3.paginateListObjectsV2(
+        { client },
         { Bucket: this.bucket, Prefix: prefix },
       )) {
         for (const object of page.Contents ?? []) {
