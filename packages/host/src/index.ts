@@ -48,6 +48,37 @@ export {
 } from './bundle/signature.js';
 export type { VerifiedBundle, VerifyBundleOptions } from './bundle/verify.js';
 export { verifyBundle } from './bundle/verify.js';
+// gateway: web-standard handler for /api/ext and /api/ext-proxy, adapters, rate limits
+export type {
+  ExpressHandler,
+  ExpressRequestLike,
+  FetchHandler,
+  NodeListener,
+} from './gateway/adapters.js';
+export { createNodeListener, toExpressHandler } from './gateway/adapters.js';
+export type { GatewayErrorOptions } from './gateway/errors.js';
+export { GATEWAY_ERROR_STATUS, GatewayError, GatewayErrorCode } from './gateway/errors.js';
+export type {
+  Gateway,
+  GatewayEventMap,
+  GatewayIdentity,
+  GatewayInstall,
+  GatewayLimits,
+  GatewayOptions,
+  GatewayRegistry,
+  GatewayRequestEvent,
+  GatewayVersionStore,
+  ResolveIdentity,
+} from './gateway/gateway.js';
+export { createGateway, DEFAULT_GATEWAY_LIMITS } from './gateway/gateway.js';
+export type { ErrorBody, GatewayLogger } from './gateway/http.js';
+export type {
+  GatewayRateLimiter,
+  RateLimiterOptions,
+  RateLimitRejection,
+  RateLimitRule,
+} from './gateway/rate-limit.js';
+export { createRateLimiter } from './gateway/rate-limit.js';
 // registry: stores, installs, settings
 export type {
   Actor,
@@ -126,6 +157,24 @@ export type {
 export { encodeAad, parseSecretEnvelope, secretEnvelopeSchema } from './secrets/sealer.js';
 export type { VaultTransitSealerOptions } from './secrets/vault-transit.js';
 export { VaultTransitSealer } from './secrets/vault-transit.js';
+// server: the embedded host (alga serve), the runner service and its client
+export type {
+  HostSettingName,
+  HostSettings,
+  HostSettingsInput,
+  RawHostSettings,
+} from './server/config.js';
+export { HOST_SETTINGS, parseHostSettings, resolveHostSettings } from './server/config.js';
+export type { EmbeddedHost, EmbeddedHostOptions } from './server/embedded-host.js';
+export { createEmbeddedHost } from './server/embedded-host.js';
+export type { RemoteRunnerOptions } from './server/remote-runner.js';
+export { RemoteRunner } from './server/remote-runner.js';
+export type {
+  RunnerService,
+  RunnerServiceOptions,
+  ServedRunner,
+} from './server/runner-service.js';
+export { createRunnerService } from './server/runner-service.js';
 export type { FsBundleStoreOptions } from './store/fs-store.js';
 export { FsBundleStore } from './store/fs-store.js';
 export type { S3BundleStoreOptions } from './store/s3-store.js';
@@ -141,3 +190,14 @@ export type {
   TrustStore,
 } from './trust/trust.js';
 export { createTrustSource, loadTrustBundle } from './trust/trust.js';
+// ui-assets: /ext-ui/{extensionId}/{contentHash}/{path}
+export type {
+  UiAssetServer,
+  UiAssetServerOptions,
+  UiAssetVersionStore,
+} from './ui-assets/handler.js';
+export {
+  createUiAssetServer,
+  UI_ASSET_PREFIX,
+  uiContentSecurityPolicy,
+} from './ui-assets/handler.js';

@@ -1,0 +1,371 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { collectDefaultMetrics, Registry as PromRegistry } from 'prom-client';
+import { createNodeListener } from '../gateway/adapters';
+import { GatewayError, GatewayErrorCode } from '../gateway/errors';
+import { createGateway, type Gateway } from '../gateway/gateway';
+import {
+  answerError,
+  errorResponse,
+  type GatewayLogger,
+  jsonResponse,
+  requestIdOf,
+} from '../gateway/http';
+import { createRateLimiter } from '../gateway/rate-limit';
+import { type DebugFilter, DebugStream, debugAdapterFromEnv } from '../observability/debug-stream';
+import { createRegistry, type Registry } from '../registry/registry';
+import { SqliteRegistryStore } from '../registry/sql/sqlite-store';
+import { signaturesFromRegistry } from '../runner/engine/loader';
+import { createRunner } from '../runner/runner';
+import type { Runner } from '../runner/types';
+import { AesGcmSealer } from '../secrets/aes-gcm';
+import { KeyProvider } from '../secrets/key-provider';
+import { FsBundleStore } from '../store/fs-store';
+import { createTrustSource, loadTrustBundle, type TrustStore } from '../trust/trust';
+import { createUiAssetServer } from '../ui-assets/handler';
+import { createAdminApi } from './admin';
+import { bearerToken, tokensEqual } from './auth';
+import { type HostSettings, type HostSettingsInput, parseHostSettings } from './config';
+import { RemoteRunner } from './remote-runner';
+import { createRunnerService } from './runner-service';
+import { TenantKeyStore } from './tenants';
+
+/** Options of {@link createEmbeddedHost}: the host settings, plus what only code can give. */
+export interface EmbeddedHostOptions extends HostSettingsInput {
+  /** Where the host logs (JSON lines). Default: pino at `info` on stdout. */
+  logger?: pino.Logger;
+}
+
+/** A running embedded host. */
+export interface EmbeddedHost {
+  /** Where it listens, e.g. `http://127.0.0.1:3000`. */
+  readonly url: string;
+  /** The admin bearer token (generated when none was configured). */
+  readonly adminToken: string;
+  /** True when {@link EmbeddedHost.adminToken} was generated at start. */
+  readonly adminTokenGenerated: boolean;
+  /** The validated settings it runs with. */
+  readonly settings: HostSettings;
+  /** The registry service (publish, install, settings). */
+  readonly registry: Registry;
+  /** The registry store (SQLite under the data folder). */
+  readonly store: SqliteRegistryStore;
+  /** The bundle store (files under `<data>/bundles`). */
+  readonly bundles: FsBundleStore;
+  /** The runner: embedded worker runner, or a `RemoteRunner` when `RUNNER_BASE_URL` is set. */
+  readonly runner: Runner;
+  /** The gateway serving `/api/ext/...` and `/api/ext-proxy/...`. */
+  readonly gateway: Gateway;
+  /** The whole host as a web-standard handler (what the HTTP server calls). */
+  fetch(request: Request): Promise<Response>;
+  /**
+   * Graceful shutdown: stops accepting connections, answers 503 to new requests on open
+   * ones, waits for in-flight requests up to `shutdownTimeoutMs`, then closes the runner
+   * and the stores. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+const ADMIN_TOKEN_PREFIX = 'alga_at_';
+
+async function ensureSecretsKey(dataDir: string): Promise<string> {
+  const path = join(dataDir, 'secrets.key');
+  if (!existsSync(path)) {
+    const kid = `embedded-${new Date().toISOString().slice(0, 10)}`;
+    const text = `# Sealing key of this embedded host's install secrets. Back it up; never share it.\n${kid}:${randomBytes(32).toString('base64')}\n`;
+    try {
+      await writeFile(path, text, { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  return path;
+}
+
+function openTrust(settings: HostSettings, logger: pino.Logger): TrustStore & { close(): void } {
+  const configured = settings.trust ?? join(settings.dataDir, 'trust.json');
+  if (settings.trust === undefined && !existsSync(configured)) {
+    logger.warn(
+      { setting: '--trust / SIGNING_TRUST_BUNDLE' },
+      'no trust bundle configured: every publish will be refused until one is given',
+    );
+    return Object.assign(loadTrustBundle({ keys: [] }), { close: () => undefined });
+  }
+  return createTrustSource({
+    path: configured,
+    onReload: () => logger.info({ source: configured }, 'trust bundle reloaded'),
+    onError: (error) =>
+      logger.error({ code: error.code, source: configured }, 'trust bundle reload failed'),
+  });
+}
+
+/**
+ * Starts a complete Alga host on one port with the embedded defaults: SQLite registry,
+ * filesystem bundle store, worker runner (or a remote one), gateway, UI assets, the admin API,
+ * `/healthz`, `/metrics` and the admin-only debug stream. `alga serve` is a thin wrapper.
+ *
+ * @example
+ * ```ts
+ * const host = await createEmbeddedHost({ dataDir: './.alga', port: 3000, trust: 'trust.json' });
+ * console.log(host.url, host.adminToken);
+ * process.on('SIGTERM', () => void host.close());
+ * ```
+ */
+export async function createEmbeddedHost(options: EmbeddedHostOptions): Promise<EmbeddedHost> {
+  const { logger: givenLogger, ...input } = options;
+  const settings = parseHostSettings(input);
+  const logger = givenLogger ?? pino({ level: 'info', base: { component: 'alga-host' } });
+  const dataDir = resolve(settings.dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const resolved: HostSettings = { ...settings, dataDir };
+
+  const trust = openTrust(resolved, logger);
+  const keys =
+    settings.secretsKey === undefined
+      ? await KeyProvider.fromFile(await ensureSecretsKey(dataDir))
+      : KeyProvider.fromEnv('ALGA_SECRETS_KEY', { ALGA_SECRETS_KEY: settings.secretsKey });
+  const sealer = new AesGcmSealer(keys);
+  const store = new SqliteRegistryStore({ dataDir });
+  await store.open();
+  const bundles = new FsBundleStore({ root: join(dataDir, 'bundles') });
+  const registry = createRegistry({ store, bundles, trust, sealer, logger });
+  const tenants = await TenantKeyStore.open(join(dataDir, 'tenants.json'));
+  const metrics = new PromRegistry();
+  collectDefaultMetrics({ register: metrics });
+
+  const embeddedRunner =
+    settings.runnerBaseUrl === undefined
+      ? createRunner({
+          store: bundles,
+          trust,
+          signatures: signaturesFromRegistry(store),
+          dataDir: join(dataDir, 'runner'),
+          secrets: { sealer },
+          storage: { store },
+          http: { allow: settings.egressAllowlist ?? [] },
+          records: store,
+          logger,
+          metricsRegistry: metrics,
+        })
+      : undefined;
+  const runner: Runner =
+    embeddedRunner ??
+    new RemoteRunner({
+      baseUrl: settings.runnerBaseUrl as string,
+      authToken: settings.runnerAuthToken as string,
+    });
+  const debug = embeddedRunner?.debug ?? new DebugStream(debugAdapterFromEnv());
+
+  const redis =
+    settings.rateLimitRedisUrl === undefined
+      ? undefined
+      : new Redis(settings.rateLimitRedisUrl, {
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+        });
+  redis?.on('error', (error) => logger.warn({ err: error.message }, 'rate-limit Redis error'));
+  const rateLimiter = createRateLimiter({
+    ...(settings.rateLimitTenant === undefined ? {} : { perTenant: settings.rateLimitTenant }),
+    ...(settings.rateLimitExtension === undefined
+      ? {}
+      : { perExtension: settings.rateLimitExtension }),
+    ...(redis === undefined ? {} : { redis }),
+  });
+  const gateway = createGateway({
+    registry,
+    store,
+    runner,
+    rateLimiter,
+    dev: settings.dev,
+    logger: logger as GatewayLogger,
+    metrics,
+    limits: {
+      timeoutMs: settings.gatewayTimeoutMs,
+      maxRequestBodyBytes: settings.maxRequestBodyBytes,
+      maxResponseBodyBytes: settings.maxResponseBodyBytes,
+    },
+    resolveIdentity: (request) => {
+      const key = bearerToken(request);
+      const tenantId = key === undefined ? undefined : tenants.tenantOf(key);
+      return tenantId === undefined ? undefined : { tenantId };
+    },
+  });
+
+  const generated = settings.adminToken === undefined;
+  const adminToken =
+    settings.adminToken ?? `${ADMIN_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+  const isAdmin = (request: Request) => {
+    const token = bearerToken(request);
+    return token !== undefined && tokensEqual(token, adminToken);
+  };
+
+  let inFlight = 0;
+  let closing = false;
+  const drained: Array<() => void> = [];
+  const streams = new Set<() => void>();
+  let app: Hono | undefined;
+
+  const server = createServer();
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(settings.port, settings.host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  const publicBase = settings.publicBase ?? url;
+
+  const assets = createUiAssetServer({
+    store,
+    bundles,
+    trust,
+    frameAncestors: settings.frameAncestors ?? ["'self'", url],
+    logger: logger as GatewayLogger,
+  });
+  app = new Hono();
+  app.get('/healthz', (c) =>
+    jsonResponse(
+      { status: closing ? 'draining' : 'ok' },
+      closing ? 503 : 200,
+      requestIdOf(c.req.raw),
+    ),
+  );
+  app.get(
+    '/metrics',
+    async () =>
+      new Response(await metrics.metrics(), { headers: { 'content-type': metrics.contentType } }),
+  );
+  app.get('/api/ext-debug/stream', (c) => {
+    if (!isAdmin(c.req.raw)) {
+      throw new GatewayError(
+        GatewayErrorCode.UNAUTHENTICATED,
+        'The debug stream needs authorization: Bearer <admin token>.',
+      );
+    }
+    const tenantId = c.req.query('tenant');
+    const extensionId = c.req.query('extension');
+    const requestId = c.req.query('requestId');
+    const filter: DebugFilter = {
+      ...(tenantId === undefined ? {} : { tenantId }),
+      ...(extensionId === undefined ? {} : { extensionId }),
+      ...(requestId === undefined ? {} : { requestId }),
+    };
+    return streamSSE(c, async (stream) => {
+      const subscription = debug.subscribe(filter);
+      const stop = () => subscription.close();
+      streams.add(stop);
+      stream.onAbort(stop);
+      await stream.writeSSE({ event: 'ready', data: JSON.stringify({ filter }) });
+      for await (const event of subscription) {
+        await stream.writeSSE({ event: 'debug', data: JSON.stringify(event) });
+      }
+      streams.delete(stop);
+    });
+  });
+  if (settings.runnerAuthToken !== undefined && embeddedRunner !== undefined) {
+    const service = createRunnerService({
+      runner: embeddedRunner,
+      authToken: settings.runnerAuthToken,
+      logger: logger as GatewayLogger,
+    });
+    app.all('/v1/*', (c) => service.fetch(c.req.raw));
+  }
+  app.route(
+    '/',
+    createAdminApi({
+      registry,
+      store,
+      tenants,
+      adminToken,
+      publicBase,
+      logger: logger as GatewayLogger,
+    }),
+  );
+  app.all('/api/ext/*', (c) => gateway.fetch(c.req.raw));
+  app.all('/api/ext-proxy/*', (c) => gateway.fetch(c.req.raw));
+  app.on(['GET', 'HEAD'], '/ext-ui/*', (c) => assets.fetch(c.req.raw));
+  app.notFound((c) =>
+    errorResponse(
+      new GatewayError(GatewayErrorCode.NOT_FOUND, 'Nothing is served at this path.'),
+      requestIdOf(c.req.raw),
+    ),
+  );
+  app.onError((error, c) =>
+    answerError(error, requestIdOf(c.req.raw), logger as GatewayLogger, 'host request'),
+  );
+
+  const fetch = async (request: Request): Promise<Response> => {
+    if (closing || app === undefined) {
+      const response = errorResponse(
+        new GatewayError(GatewayErrorCode.UNAVAILABLE, 'The host is shutting down.'),
+        requestIdOf(request),
+      );
+      response.headers.set('connection', 'close');
+      return response;
+    }
+    return app.fetch(request);
+  };
+  const listener = createNodeListener(fetch);
+  server.on('request', (incoming: IncomingMessage, outgoing: ServerResponse) => {
+    inFlight += 1;
+    outgoing.once('close', () => {
+      inFlight -= 1;
+      if (inFlight === 0) for (const done of drained.splice(0)) done();
+    });
+    void listener(incoming, outgoing);
+  });
+
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= (async () => {
+      closing = true;
+      for (const stop of streams) stop();
+      const stopped = new Promise<void>((done) => server.close(() => done()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        await Promise.race([
+          new Promise<void>((done) => drained.push(done)),
+          new Promise<void>((done) => setTimeout(done, settings.shutdownTimeoutMs).unref()),
+        ]);
+      }
+      server.closeAllConnections();
+      await stopped;
+      await runner.close();
+      if (embeddedRunner === undefined) await debug.close();
+      trust.close();
+      redis?.disconnect();
+      await store.close();
+      logger.info({ url }, 'host stopped');
+    })();
+    return closed;
+  };
+
+  logger.info(
+    { url, publicBase, dataDir, runner: settings.runnerBaseUrl ?? 'embedded' },
+    'host started',
+  );
+  return {
+    url,
+    adminToken,
+    adminTokenGenerated: generated,
+    settings: resolved,
+    registry,
+    store,
+    bundles,
+    runner,
+    gateway,
+    fetch,
+    close,
+  };
+}
