@@ -4,6 +4,7 @@ import {
   sign as nodeSign,
   verify as nodeVerify,
 } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { inspect } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import {
@@ -120,6 +121,44 @@ describe('signing keys', () => {
     expect(() => parsePublicKey(key.toPkcs8Pem())).toThrow(
       expect.objectContaining({ code: 'KEY_INVALID' }),
     );
+  });
+});
+
+describe('signature test vector (docs/bundle-format.md)', () => {
+  it('reproduces the documented key id and signature, which OpenSSL (node:crypto) verifies', async () => {
+    const pem = [
+      '-----BEGIN PRIVATE KEY-----',
+      'MC4CAQAwBQYDK2VwBCIEIAcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcH',
+      '-----END PRIVATE KEY-----',
+      '',
+    ].join('\n');
+    const testKey = loadSigningKey(pem);
+    expect(testKey.keyId).toBe('ed25519:Mkvi3qi8REYbAjPl');
+    expect(testKey.publicKeyDocument().publicKey).toBe(
+      'MCowBQYDK2VwAyEA6kpsY+KcUgq+9VB7Ey7F+ZVHdq6+vnuSQh7qaRRG0iw=',
+    );
+    const vector = await signBundle(
+      { contentHash: 'sha256:b9a67ce102dbd1bcb93793e313ee264b4647d6138a6acc4fd2169cdd2d423cfc' },
+      testKey,
+      { signedAt: new Date('2026-01-01T00:00:00.000Z') },
+    );
+    expect(vector.signature).toBe(
+      'KLJVJl5e5pEdbQ33OLZBi6aLQBef_BrnRn8NSqUv1lvsC68qqFqdv-saY867gsETaFp9l3tHxYtk1E3XZpAYAw',
+    );
+    const payload = Buffer.from(
+      'alga-bundle-signature/v1\nsha256:b9a67ce102dbd1bcb93793e313ee264b4647d6138a6acc4fd2169cdd2d423cfc\ned25519:Mkvi3qi8REYbAjPl\n2026-01-01T00:00:00.000Z\n',
+    );
+    expect(
+      nodeVerify(
+        null,
+        payload,
+        createPublicKey(testKey.publicKeyPem()),
+        Buffer.from(vector.signature, 'base64url'),
+      ),
+    ).toBe(true);
+    const doc = await readFile(new URL('../../../docs/bundle-format.md', import.meta.url), 'utf8');
+    expect(doc).toContain(vector.signature);
+    expect(doc).toContain(testKey.keyId);
   });
 });
 
