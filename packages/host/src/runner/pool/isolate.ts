@@ -29,6 +29,12 @@ export interface Isolate extends EventEmitter<IsolateEvents> {
   invoke(message: InvokeMessage): void;
   /** Answers the guest's pending host call. */
   reply(result: CallResult): void;
+  /**
+   * Extra time the pool waits past an invocation's deadline before it kills the isolate itself:
+   * 0 for a thread; a child process enforces the deadline on its own side (no IPC latency in
+   * the measurement) and is killed only if it fails to.
+   */
+  readonly deadlineGraceMs: number;
   /** Stops the isolate now, whatever it is running. */
   kill(): void;
   readonly alive: boolean;
@@ -45,6 +51,7 @@ export function drain(stream: Readable | null | undefined): void {
 /** An isolate in a `worker_threads` worker sharing compiled modules with the runner. */
 export class ThreadIsolate extends EventEmitter<IsolateEvents> implements Isolate {
   readonly ready: Promise<void>;
+  readonly deadlineGraceMs = 0;
   readonly #worker: Worker;
   readonly #flag: Int32Array;
   readonly #replies: MessageChannel['port1'];

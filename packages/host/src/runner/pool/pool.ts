@@ -3,12 +3,15 @@ import { RunnerError } from '../errors';
 import type { CallResult, FromWorker, InvokeMessage } from '../worker/protocol';
 import type { Isolate, IsolateBoot, IsolateFactory } from './isolate';
 
+/** Programs preloaded into every new isolate. */
+const HOT_PROGRAMS = 4;
+
 type DoneMessage = Extract<FromWorker, { type: 'done' }>;
 
 /** One invocation handed to the pool. */
 export interface PoolJob {
   readonly program: Program;
-  readonly message: Omit<InvokeMessage, 'id' | 'type'>;
+  readonly message: Omit<InvokeMessage, 'id' | 'type' | 'timeoutMs'>;
   readonly timeoutMs: number;
   /** Serves a host call on the trusted side; `signal` aborts at the deadline. */
   readonly onCall: (
@@ -34,6 +37,8 @@ export interface PoolOptions {
   readonly size: number;
   /** Extra started isolates kept idle, so a terminated one is replaced without a cold start. */
   readonly spares: number;
+  /** How long an isolate may take to load and instantiate before the handler starts. Default 30 s. */
+  readonly startTimeoutMs?: number;
   /** Called when an isolate is replaced, with why. */
   readonly onReplace?: (reason: string) => void;
 }
@@ -63,6 +68,9 @@ export class IsolatePool {
   #nextId = 1;
   #replaced = 0;
   #closed = false;
+  /** Programs used most recently (insertion order is recency), preloaded into new isolates. */
+  readonly #hot = new Map<string, Program>();
+  readonly #startTimeoutMs: number;
 
   constructor(options: PoolOptions) {
     if (!Number.isInteger(options.size) || options.size < 1) {
@@ -72,6 +80,7 @@ export class IsolatePool {
       );
     }
     this.#options = options;
+    this.#startTimeoutMs = options.startTimeoutMs ?? 30_000;
     for (let index = 0; index < options.size + options.spares; index++) this.#spawn();
   }
 
@@ -98,6 +107,9 @@ export class IsolatePool {
   /** Runs one invocation on an idle isolate. */
   async run(job: PoolJob): Promise<PoolOutcome> {
     if (this.#closed) throw new RunnerError('CLOSED', 'the runner is closed');
+    this.#hot.delete(job.program.id);
+    this.#hot.set(job.program.id, job.program);
+    if (this.#hot.size > HOT_PROGRAMS) this.#hot.delete(this.#hot.keys().next().value as string);
     const isolate = await this.#acquire(job.message.installKey);
     const id = this.#nextId++;
     const started = performance.now();
@@ -130,6 +142,13 @@ export class IsolatePool {
               }
             },
           );
+        } else if (message.type === 'started') {
+          clearTimeout(timer);
+          timer = setTimeout(() => {
+            stop({ kind: 'timeout', elapsedMs: performance.now() - started });
+          }, job.timeoutMs + isolate.deadlineGraceMs);
+        } else if (message.type === 'timeout') {
+          stop({ kind: 'timeout', elapsedMs: performance.now() - started });
         } else if (message.type === 'stdio') {
           job.onStdio(message.stream, message.text);
         } else if (message.type === 'done') {
@@ -139,16 +158,22 @@ export class IsolatePool {
       const onExit = (reason: string) => {
         finish({ kind: 'crashed', reason, elapsedMs: performance.now() - started });
       };
-      const timer = setTimeout(() => {
-        finish({ kind: 'timeout', elapsedMs: performance.now() - started });
+      const stop = (outcome: PoolOutcome) => {
+        finish(outcome);
         // Terminating stops a looping guest within milliseconds; a spare takes over meanwhile.
         isolate.kill();
-      }, job.timeoutMs);
+      };
+      // Until the handler starts (the isolate may still be compiling or instantiating) only a
+      // generous guard runs; the invocation's own deadline starts with the handler.
+      let timer = setTimeout(() => {
+        const reason = `the handler did not start within ${this.#startTimeoutMs} ms`;
+        stop({ kind: 'crashed', reason, elapsedMs: performance.now() - started });
+      }, this.#startTimeoutMs);
       this.#running.set(isolate, { id, job, controller, finish });
       isolate.on('message', onMessage);
       isolate.once('exit', onExit);
       isolate.load(job.program);
-      isolate.invoke({ type: 'invoke', id, ...job.message });
+      isolate.invoke({ type: 'invoke', id, timeoutMs: job.timeoutMs, ...job.message });
     });
   }
 
@@ -176,7 +201,10 @@ export class IsolatePool {
     });
     isolate.ready.then(
       () => {
-        if (isolate.alive && !this.#closed) this.#release(isolate, undefined);
+        if (!isolate.alive || this.#closed) return;
+        // A replacement is warm only if it already has the programs in use.
+        for (const program of this.#hot.values()) isolate.load(program);
+        this.#release(isolate, undefined);
       },
       () => {},
     );

@@ -33,7 +33,27 @@ const worker = new Worker(new URL(boot.workerEntry), {
 });
 worker.stdout.on('data', () => {});
 worker.stderr.on('data', () => {});
-worker.on('message', (message: FromWorker) => send(message));
+// The deadline is enforced here, next to the worker, so IPC latency does not stretch it.
+const deadlines = new Map<number, number>();
+let running: { id: number; timer: NodeJS.Timeout } | undefined;
+
+worker.on('message', (message: FromWorker) => {
+  if (message.type === 'started') {
+    const timeoutMs = deadlines.get(message.id) ?? 0;
+    running = {
+      id: message.id,
+      timer: setTimeout(() => {
+        send({ type: 'timeout', id: message.id });
+        void worker.terminate();
+      }, timeoutMs),
+    };
+  } else if (message.type === 'done' && running?.id === message.id) {
+    clearTimeout(running.timer);
+    running = undefined;
+    deadlines.delete(message.id);
+  }
+  send(message);
+});
 worker.on('error', () => process.exit(70));
 worker.on('exit', (code) => process.exit(code === 0 ? 70 : code));
 
@@ -69,6 +89,7 @@ process.on('message', (message: ToProcess) => {
     });
     return;
   }
+  deadlines.set(message.id, message.timeoutMs);
   chain = chain.then(() => {
     worker.postMessage(message);
   });

@@ -13,6 +13,7 @@ import type { CallResult, FromWorker, InvokeMessage, ToProcess } from '../worker
  */
 export class ProcessIsolate extends EventEmitter<IsolateEvents> implements Isolate {
   readonly ready: Promise<void>;
+  readonly deadlineGraceMs = 1_000;
   readonly #child: ChildProcess;
   readonly #loaded = new Set<string>();
   #alive = true;

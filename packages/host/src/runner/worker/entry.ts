@@ -207,6 +207,7 @@ async function invoke(message: InvokeMessage): Promise<void> {
   try {
     if (loaded === undefined) throw new TypeError(`program ${message.programId} was not loaded`);
     const program = await loaded;
+    post({ type: 'started', id: message.id });
     const held = instances.get(slot);
     instances.delete(slot);
     if (

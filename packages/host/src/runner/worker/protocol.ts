@@ -77,6 +77,8 @@ export interface InvokeMessage {
   readonly maxResponseBytes: number;
   /** Bytes of stdout/stderr the worker forwards for this invocation. */
   readonly maxStdioBytes: number;
+  /** The handler's deadline, counted from `started` (a child process enforces it itself). */
+  readonly timeoutMs: number;
   readonly request: WitIncomingRequest;
 }
 
@@ -111,6 +113,8 @@ export type FromWorker =
       readonly fn: string;
       readonly args: unknown[];
     }
+  /** The program is loaded: the deadline starts now (instantiating counts, loading does not). */
+  | { readonly type: 'started'; readonly id: number }
   | {
       readonly type: 'stdio';
       readonly id: number;
@@ -127,4 +131,6 @@ export type FromWorker =
       readonly instantiateMs: number;
       readonly reused: boolean;
     }
-  | { readonly type: 'load-failed'; readonly programId: string; readonly message: string };
+  | { readonly type: 'load-failed'; readonly programId: string; readonly message: string }
+  /** A child process stopped its worker at the deadline (it exits right after). */
+  | { readonly type: 'timeout'; readonly id: number };
