@@ -94,6 +94,20 @@ describe('matchEndpoint', () => {
     expect(handlerOf('GET', '/nothing/here')).toBeNull();
   });
 
+  it('follows an endpoint whose path was edited after an earlier match', () => {
+    const editable = parseManifest({
+      name: 'com.example.editable',
+      publisher: 'example',
+      version: '1.0.0',
+      runtime: 'wasm-js@1',
+      api: { endpoints: [{ method: 'GET', path: '/old/:id' }] },
+    });
+    expect(matchEndpoint(editable, 'GET', '/old/1')?.params).toEqual({ id: '1' });
+    editable.api.endpoints[0]!.path = '/new/:key';
+    expect(matchEndpoint(editable, 'GET', '/old/1')).toBeNull();
+    expect(matchEndpoint(editable, 'GET', '/new/1')?.params).toEqual({ key: '1' });
+  });
+
   it('keeps parameter names that look like prototype keys as plain own properties', () => {
     const tricky = parseManifest({
       name: 'com.example.tricky',

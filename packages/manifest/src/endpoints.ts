@@ -77,6 +77,17 @@ function compareRanks(a: readonly number[], b: readonly number[]): number {
   return 0;
 }
 
+/** Parsed routes per endpoint object; the path is kept so an edited endpoint is re-parsed. */
+const routeCache = new WeakMap<Endpoint, { path: string; route: RouteSegment[] }>();
+
+function routeOf(endpoint: Endpoint): RouteSegment[] {
+  const cached = routeCache.get(endpoint);
+  if (cached !== undefined && cached.path === endpoint.path) return cached.route;
+  const route = parseRoute(endpoint.path);
+  routeCache.set(endpoint, { path: endpoint.path, route });
+  return route;
+}
+
 function bestMatch(
   endpoints: readonly Endpoint[],
   method: string,
@@ -85,7 +96,7 @@ function bestMatch(
   let best: { match: EndpointMatch; ranks: number[] } | undefined;
   for (const endpoint of endpoints) {
     if (endpoint.method !== method) continue;
-    const matched = matchRoute(parseRoute(endpoint.path), segments);
+    const matched = matchRoute(routeOf(endpoint), segments);
     if (matched === undefined) continue;
     if (best === undefined || compareRanks(matched.ranks, best.ranks) > 0) {
       best = {
