@@ -79,6 +79,36 @@ export type {
   RateLimitRule,
 } from './gateway/rate-limit.js';
 export { createRateLimiter } from './gateway/rate-limit.js';
+// observability: runner events, Prometheus metrics, logs, debug stream, run records
+export type {
+  DebugEvent,
+  DebugFilter,
+  DebugStreamAdapter,
+  DebugSubscription,
+  RedisDebugAdapterOptions,
+} from './observability/debug-stream.js';
+export {
+  DebugStream,
+  debugAdapterFromEnv,
+  InProcessDebugAdapter,
+  RedisDebugAdapter,
+} from './observability/debug-stream.js';
+export type {
+  DeniedEvent,
+  InvocationEndEvent,
+  InvocationStartEvent,
+  IsolateReplacedEvent,
+  LimitEvent,
+  RunnerEventMap,
+  TrapEvent,
+} from './observability/events.js';
+export { RunnerEvents } from './observability/events.js';
+export type { LogMethod, RunnerLogger } from './observability/logger.js';
+export { createPinoLogger } from './observability/logger.js';
+export type { RunnerMetrics } from './observability/metrics.js';
+export { createRunnerMetrics } from './observability/metrics.js';
+export type { ExecutionRecorderOptions, ExecutionRecordSink } from './observability/recorder.js';
+export { ExecutionRecorder } from './observability/recorder.js';
 // registry: stores, installs, settings
 export type {
   Actor,
@@ -135,6 +165,50 @@ export type {
   VersionRecord,
   VersionState,
 } from './registry/types.js';
+// runner: isolated execution with limits and capability providers
+export type { LoadHint } from './runner/engine/engine.js';
+export type { ComponentLoaderOptions, SignatureSource } from './runner/engine/loader.js';
+export { createComponentLoader, signaturesFromRegistry } from './runner/engine/loader.js';
+export type { LimitName } from './runner/errors.js';
+export { RUNNER_ERROR_STATUS, RunnerError, RunnerErrorCode } from './runner/errors.js';
+export { DEFAULT_LIMITS, MAX_LIMITS } from './runner/limits.js';
+export type { DefaultProvidersOptions } from './runner/providers/defaults.js';
+export { createDefaultProviders } from './runner/providers/defaults.js';
+export type { HttpProviderOptions } from './runner/providers/http.js';
+export { createHttpProvider } from './runner/providers/http.js';
+export type { MetricsProviderOptions } from './runner/providers/metrics.js';
+export { createMetricsProvider } from './runner/providers/metrics.js';
+export type {
+  CapabilityProvider,
+  GuestLogLevel,
+  ProviderContext,
+  ProviderFunction,
+  ProviderHooks,
+} from './runner/providers/registry.js';
+export { ProviderError, ProviderErrorCode, ProviderRegistry } from './runner/providers/registry.js';
+export type { SecretsProviderOptions } from './runner/providers/secrets.js';
+export { createSecretsProvider } from './runner/providers/secrets.js';
+export type { StorageProviderOptions } from './runner/providers/storage.js';
+export { createStorageProvider } from './runner/providers/storage.js';
+export type { UiProxyProviderOptions, UiProxyRoute } from './runner/providers/ui-proxy.js';
+export { createUiProxyProvider } from './runner/providers/ui-proxy.js';
+export { executeRequestSchema, parseExecuteRequest } from './runner/request.js';
+export { DEFAULT_RESPONSE_HEADERS } from './runner/response-policy.js';
+export type { EmbeddedRunner, IsolationOptions, RunnerOptions } from './runner/runner.js';
+export { createRunner } from './runner/runner.js';
+export type {
+  ExecuteError,
+  ExecuteHttp,
+  ExecuteRequest,
+  ExecuteResponse,
+  InstancePolicy,
+  InvocationContext,
+  IsolationMode,
+  Runner,
+  RunnerLimitOverrides,
+  RunnerLimits,
+  RunnerStats,
+} from './runner/types.js';
 // secrets: sealed envelopes and redaction
 export { AesGcmSealer } from './secrets/aes-gcm.js';
 export { SecretsError, SecretsErrorCode } from './secrets/errors.js';
