@@ -92,11 +92,6 @@ export class Link {
     return this.#state === 'connected';
   }
 
-  /** True once {@link destroy} ran. */
-  get destroyed(): boolean {
-    return this.#state === 'destroyed';
-  }
-
   /** The current generation (changes on every reconnect). */
   get generation(): number {
     return this.#generation;

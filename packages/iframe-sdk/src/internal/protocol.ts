@@ -64,9 +64,6 @@ export const penpalMessageSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-/** A message that passed {@link penpalMessageSchema}. */
-export type WireMessage = z.infer<typeof penpalMessageSchema>;
-
 /** True for anything that claims to be for our channel (used to report what we drop). */
 export function claimsOurChannel(data: unknown): boolean {
   return (
@@ -131,12 +128,9 @@ export const routeSchema = z.string().check(
   ),
 );
 
-/** HTTP methods `callProxy` may use. */
-export const proxyMethodSchema = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
-
 /** Options of `callProxy` as they cross the bridge. */
 export const proxyOptionsSchema = z.strictObject({
-  method: z.optional(proxyMethodSchema),
+  method: z.optional(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])),
   timeout: z.optional(z.number().check(z.positive(), z.maximum(600_000))),
 });
 
