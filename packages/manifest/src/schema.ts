@@ -398,10 +398,14 @@ const ui = json(
 
 // Settings -----------------------------------------------------------------------------
 
-const settingKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, {
-  error:
-    "must be an identifier of letters, digits and '_' starting with a letter (at most 64 characters)",
-});
+// Setting keys become property names of the config and secret maps the host builds; these
+// names would shadow the methods that keep a secret map redacted (toJSON, toString, ...).
+const settingKey = z
+  .string()
+  .regex(/^(?!(?:toJSON|toString|valueOf|constructor)$)[A-Za-z][A-Za-z0-9_]{0,63}$/, {
+    error:
+      "must be an identifier of letters, digits and '_' starting with a letter (at most 64 characters), and not one of toJSON, toString, valueOf, constructor",
+  });
 
 const fieldBase = {
   key: settingKey,

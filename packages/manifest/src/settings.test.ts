@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fullManifest } from '../test/fixtures.js';
-import { parseManifest } from './parse.js';
+import { parseManifest, safeParseManifest } from './parse.js';
 import { defaultSettings, secretSettingKeys } from './settings.js';
 
 describe('settings helpers', () => {
@@ -22,11 +22,17 @@ describe('settings helpers', () => {
     expect(secretSettingKeys({ settings: [] })).toEqual([]);
   });
 
-  it('keeps a setting key such as constructor as an own property', () => {
-    const odd = parseManifest({
-      ...fullManifest,
-      settings: [{ key: 'constructor', kind: 'text', label: 'C', default: 'x' }],
-    });
-    expect(Object.keys(defaultSettings(odd))).toEqual(['constructor']);
-  });
+  it.each(['toJSON', 'toString', 'valueOf', 'constructor'])(
+    'refuses %s as a setting key, since it would shadow the redaction of a secret map',
+    (key) => {
+      const result = safeParseManifest({
+        ...fullManifest,
+        settings: [{ key, kind: 'secret', label: 'Reserved' }],
+      });
+      expect(result.success).toBe(false);
+      expect(result.success ? [] : result.error.issues.map((issue) => issue.path)).toEqual([
+        'settings[0].key',
+      ]);
+    },
+  );
 });

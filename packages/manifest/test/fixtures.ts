@@ -716,7 +716,20 @@ export const invalidFixtures: readonly InvalidFixture[] = [
       {
         path: 'settings[4].key',
         message:
-          "must be an identifier of letters, digits and '_' starting with a letter (at most 64 characters)",
+          "must be an identifier of letters, digits and '_' starting with a letter (at most 64 characters), and not one of toJSON, toString, valueOf, constructor",
+      },
+    ],
+  },
+  {
+    name: 'setting key that would shadow the redaction of a secret map',
+    manifest: edit(fullManifest, (m) => {
+      m.settings[4]!.key = 'toJSON';
+    }),
+    issues: [
+      {
+        path: 'settings[4].key',
+        message:
+          "must be an identifier of letters, digits and '_' starting with a letter (at most 64 characters), and not one of toJSON, toString, valueOf, constructor",
       },
     ],
   },
