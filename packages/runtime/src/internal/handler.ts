@@ -26,11 +26,11 @@ const INTERNAL_MESSAGE = 'The extension failed to handle the request.';
 
 function describe(thrown: unknown): { name: string; message: string; stack: string } {
   if (thrown instanceof Error) {
-    return {
-      name: thrown.name,
-      message: thrown.message,
-      stack: thrown.stack ?? `${thrown.name}: ${thrown.message}`,
-    };
+    // V8 starts a stack with "Name: message", SpiderMonkey (inside the component) does not.
+    const header = `${thrown.name}: ${thrown.message}`;
+    const frames = thrown.stack ?? '';
+    const stack = frames.startsWith(header) ? frames : `${header}\n${frames}`.trimEnd();
+    return { name: thrown.name, message: thrown.message, stack };
   }
   const text = String(thrown);
   return { name: typeof thrown, message: text, stack: text };
