@@ -18,7 +18,7 @@ import {
   parseBundleSignature,
   parsePublicKey,
   readBundle,
-  type SigningKey,
+  SigningKey,
   serializeBundleSignature,
   signaturePayload,
   signBundle,
@@ -134,6 +134,8 @@ describe('signature test vector (docs/bundle-format.md)', () => {
     ].join('\n');
     const testKey = loadSigningKey(pem);
     expect(testKey.keyId).toBe('ed25519:Mkvi3qi8REYbAjPl');
+    expect(new SigningKey(new Uint8Array(32).fill(7)).keyId).toBe(testKey.keyId);
+    expect(testKey.toPkcs8Pem()).toBe(pem);
     expect(testKey.publicKeyDocument().publicKey).toBe(
       'MCowBQYDK2VwAyEA6kpsY+KcUgq+9VB7Ey7F+ZVHdq6+vnuSQh7qaRRG0iw=',
     );

@@ -164,7 +164,11 @@ export async function readArchive(
       }
       extract.end(null);
     } catch (error) {
-      extract.destroy(error instanceof Error ? error : new Error(String(error)));
+      extract.destroy(
+        error instanceof Error
+          ? error
+          : new BundleError('MALFORMED', `The bundle could not be read: ${String(error)}.`),
+      );
     }
   })();
 
@@ -241,7 +245,7 @@ export async function readArchive(
       files.set(name, body);
     }
   } catch (error) {
-    extract.destroy(error instanceof Error ? error : new Error(String(error)));
+    extract.destroy(error instanceof Error ? error : null);
     await feeding;
     if (error instanceof BundleError) throw error;
     throw new BundleError(

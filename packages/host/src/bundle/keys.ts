@@ -24,6 +24,8 @@ export interface PublicKeyInfo {
 }
 
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+/** DER of a PKCS#8 v1 ed25519 private key up to its 32-byte seed (RFC 8410). */
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 function base64url(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64url');
@@ -113,8 +115,8 @@ export class SigningKey {
   readonly publicKey: Uint8Array;
   readonly #seed: Uint8Array;
 
-  /** Wraps a 32-byte ed25519 seed and its public key; prefer {@link generateSigningKey} / {@link loadSigningKey}. */
-  constructor(seed: Uint8Array, publicKey: Uint8Array) {
+  /** Wraps a 32-byte ed25519 seed (the public key is derived from it); see also {@link generateSigningKey} / {@link loadSigningKey}. */
+  constructor(seed: Uint8Array) {
     if (seed.byteLength !== 32) {
       throw new BundleError(
         'KEY_INVALID',
@@ -122,7 +124,11 @@ export class SigningKey {
       );
     }
     this.#seed = Uint8Array.from(seed);
-    this.publicKey = Uint8Array.from(publicKey);
+    const der = Buffer.concat([PKCS8_ED25519_PREFIX, seed]);
+    const { x } = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({
+      format: 'jwk',
+    });
+    this.publicKey = new Uint8Array(Buffer.from(x ?? '', 'base64url'));
     this.keyId = keyIdOf(this.publicKey);
   }
 
@@ -184,8 +190,8 @@ export class SigningKey {
  * ```
  */
 export async function generateSigningKey(): Promise<SigningKey> {
-  const { secretKey, publicKey } = await keygenAsync();
-  return new SigningKey(secretKey, publicKey);
+  const { secretKey } = await keygenAsync();
+  return new SigningKey(secretKey);
 }
 
 /** Loads a signing key from PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), as `alga keygen` writes it. */
@@ -206,6 +212,6 @@ export function loadSigningKey(pem: string | Uint8Array): SigningKey {
       `The signing key is a ${key.asymmetricKeyType ?? 'non-asymmetric'} key; Alga signs with ed25519 only.`,
     );
   }
-  const { d, x } = key.export({ format: 'jwk' });
-  return new SigningKey(Buffer.from(d ?? '', 'base64url'), Buffer.from(x ?? '', 'base64url'));
+  const { d } = key.export({ format: 'jwk' });
+  return new SigningKey(Buffer.from(d ?? '', 'base64url'));
 }

@@ -130,11 +130,15 @@ export class FsBundleStore implements BundleStore {
 
   /** Makes the rename durable: without syncing the folder a crash can forget the new name. */
   async #syncFolder(): Promise<void> {
-    const handle = await open(this.#objects, 'r');
     try {
-      await handle.sync();
-    } finally {
-      await handle.close();
+      const handle = await open(this.#objects, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      throw ioError('sync', this.#objects, error);
     }
   }
 }

@@ -162,8 +162,15 @@ export class S3BundleStore implements BundleStore {
           { path: key },
         );
       }
-      if (response.Body === undefined)
-        throw this.#unavailable('read', key, new Error('empty response body'));
+      if (response.Body === undefined) {
+        throw new BundleError(
+          'STORE_UNAVAILABLE',
+          `S3 returned no body for s3://${this.bucket}/${key}.`,
+          {
+            path: key,
+          },
+        );
+      }
       bytes = await response.Body.transformToByteArray();
     } catch (error) {
       if (error instanceof BundleError) throw error;
