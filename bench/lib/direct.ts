@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { transpile } from '@bytecodealliance/jco';
+import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
+import { BENCH_DIR } from './report';
+
+/** The request record of `alga:extension/handler.handle`, as jco passes it. */
+export interface WitRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Array<[string, string]>;
+  readonly headers: Array<{ name: string; value: string }>;
+  readonly body: Uint8Array;
+  readonly params: Array<[string, string]>;
+  readonly handler: string | undefined;
+  readonly kind: 'api' | 'ui-proxy';
+}
+
+/** The response record `handle` returns. */
+export interface WitResponse {
+  readonly status: number;
+  readonly headers: Array<{ name: string; value: string }>;
+  readonly body: Uint8Array;
+}
+
+/** A component instantiated in this thread: the direct-call baseline. */
+export interface DirectComponent {
+  readonly handle: (request: WitRequest) => WitResponse;
+}
+
+/** A transpiled component whose core modules are compiled; instantiate as often as needed. */
+export interface DirectProgram {
+  /** A new instance (host imports: WASI from preview2-shim, empty `alga:extension/types`). */
+  instantiate(): DirectComponent;
+  /** Milliseconds jco took to transpile (0 when the disk cache had it). */
+  readonly transpileMs: number;
+  /** Milliseconds `WebAssembly.compile` took for all core modules. */
+  readonly compileMs: number;
+}
+
+type Instantiate = (
+  getCoreModule: (name: string) => WebAssembly.Module,
+  imports: Record<string, unknown>,
+  instantiateCore: (
+    module: WebAssembly.Module,
+    imports: WebAssembly.Imports,
+  ) => WebAssembly.Instance,
+) => Record<string, unknown>;
+
+const CACHE = join(BENCH_DIR, 'node_modules', '.cache', 'alga', 'bench-direct');
+
+/** Transpiles `component` with jco (sync instantiation, like the runner), cached on disk. */
+export async function transpileDirect(
+  component: Uint8Array,
+): Promise<{ dir: string; transpileMs: number }> {
+  const hex = createHash('sha256').update(component).digest('hex');
+  const dir = join(CACHE, hex);
+  if (existsSync(join(dir, 'done'))) return { dir, transpileMs: 0 };
+  const started = performance.now();
+  const { files } = await transpile(component, {
+    name: 'component',
+    instantiation: 'sync',
+    noTypescript: true,
+    quiet: true,
+  });
+  const transpileMs = performance.now() - started;
+  const staging = `${dir}.${process.pid}.tmp`;
+  await mkdir(staging, { recursive: true });
+  // jco emits ESM with a .js name: the folder's package.json makes Node load it as a module.
+  await writeFile(join(staging, 'package.json'), '{"type":"module"}\n');
+  for (const [name, bytes] of Object.entries(files)) await writeFile(join(staging, name), bytes);
+  await writeFile(join(staging, 'done'), '');
+  await rm(dir, { recursive: true, force: true });
+  await rename(staging, dir);
+  return { dir, transpileMs };
+}
+
+/** The handler export of an instantiated component. */
+function handlerOf(exports: Record<string, unknown>): DirectComponent['handle'] {
+  const handler = (exports.handler ?? exports['alga:extension/handler@1.0.0']) as
+    | { handle?: DirectComponent['handle'] }
+    | undefined;
+  if (typeof handler?.handle !== 'function') {
+    throw new TypeError('the component does not export alga:extension/handler');
+  }
+  return handler.handle;
+}
+
+/**
+ * Loads `component` for calls in this thread, with no worker, no runner and no gateway: the
+ * least any host can spend on a call, which the runner's figures are measured against.
+ */
+export async function loadDirect(component: Uint8Array): Promise<DirectProgram> {
+  const { dir, transpileMs } = await transpileDirect(component);
+  const glue = (await import(pathToFileURL(join(dir, 'component.js')).href)) as {
+    instantiate: Instantiate;
+  };
+  const started = performance.now();
+  const modules = new Map<string, WebAssembly.Module>();
+  for (const name of (await readdir(dir)).filter((file) => file.endsWith('.wasm'))) {
+    modules.set(name, await WebAssembly.compile(await readFile(join(dir, name))));
+  }
+  const compileMs = performance.now() - started;
+  const wasi = new WASIShim({ sandbox: { preopens: {}, env: {}, enableNetwork: false } });
+  return {
+    transpileMs,
+    compileMs,
+    instantiate() {
+      const imports = { ...wasi.getImportObject(), 'alga:extension/types': {} };
+      const exports = glue.instantiate(
+        (name) => {
+          const module = modules.get(name);
+          if (module === undefined) throw new TypeError(`no core module ${name}`);
+          return module;
+        },
+        imports,
+        (module, moduleImports) => new WebAssembly.Instance(module, moduleImports),
+      );
+      return { handle: handlerOf(exports) };
+    },
+  };
+}
+
+/** A `handle` request with the defaults the gateway would fill in. */
+export function witRequest(
+  method: string,
+  path: string,
+  body: Uint8Array = new Uint8Array(),
+  handler?: string,
+): WitRequest {
+  return {
+    method,
+    path,
+    query: [],
+    headers: body.byteLength > 0 ? [{ name: 'content-type', value: 'application/json' }] : [],
+    body,
+    params: [],
+    handler,
+    kind: 'api',
+  };
+}

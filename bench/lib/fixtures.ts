@@ -1,0 +1,176 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildExtension } from '@alga/cli';
+import {
+  type Actor,
+  AesGcmSealer,
+  createRegistry,
+  FsBundleStore,
+  generateSigningKey,
+  type InstallOptions,
+  KeyProvider,
+  loadTrustBundle,
+  type PackedBundle,
+  packBundle,
+  type Registry,
+  type SigningKey,
+  SqliteRegistryStore,
+  signBundle,
+  type TrustStore,
+} from '@alga/host';
+import { BENCH_DIR } from './report';
+
+/** The fixture extensions under `bench/fixtures/`. */
+export type FixtureName = 'noop' | 'json' | 'caps' | 'limits';
+
+/** A fixture extension built by the real `alga build` (cached by source and toolchain). */
+export interface Fixture {
+  readonly name: FixtureName;
+  readonly dir: string;
+  readonly extensionId: string;
+  readonly version: string;
+  /** `dist/component.wasm`. */
+  readonly component: Uint8Array;
+  /** `manifest.json` as parsed JSON. */
+  readonly manifest: Readonly<Record<string, unknown>>;
+}
+
+/** The publisher every fixture names, and the trust entry of the bench signing key. */
+export const PUBLISHER = 'alga-bench';
+
+/** The registry actor of every bench publish and install. */
+export const ADMIN: Actor = { id: 'bench', roles: ['admin'] };
+
+const built = new Map<FixtureName, Promise<Fixture>>();
+
+/** Builds fixture `name` once per process; `alga build`'s cache makes later runs take milliseconds. */
+export function buildFixture(name: FixtureName): Promise<Fixture> {
+  let pending = built.get(name);
+  if (pending === undefined) {
+    pending = (async () => {
+      const dir = join(BENCH_DIR, 'fixtures', name);
+      const result = await buildExtension({ dir });
+      if (!result.cached) console.log(`  built fixture ${name} in ${result.durationMs} ms`);
+      return {
+        name,
+        dir,
+        extensionId: result.metadata.extension.name,
+        version: result.metadata.extension.version,
+        component: await readFile(result.componentPath),
+        manifest: JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Record<
+          string,
+          unknown
+        >,
+      };
+    })();
+    built.set(name, pending);
+  }
+  return pending;
+}
+
+/**
+ * Packs a fixture into a bundle; a different `version` gives a new content hash for the same
+ * component (what a cold start after a publish sees).
+ */
+export function packFixture(fixture: Fixture, version = fixture.version): Promise<PackedBundle> {
+  const manifest = new TextEncoder().encode(JSON.stringify({ ...fixture.manifest, version }));
+  return packBundle({ 'manifest.json': manifest, 'dist/component.wasm': fixture.component });
+}
+
+/** A registry with its stores, trust and signing key in a temporary folder. */
+export interface BenchHost {
+  readonly root: string;
+  readonly bundles: FsBundleStore;
+  readonly store: SqliteRegistryStore;
+  readonly trust: TrustStore;
+  readonly signingKey: SigningKey;
+  readonly sealer: AesGcmSealer;
+  readonly registry: Registry;
+  /** Signs and publishes a packed bundle. */
+  publish(
+    bundle: PackedBundle,
+  ): Promise<{ extensionId: string; version: string; contentHash: string }>;
+  /** Publishes fixture `name` (at `version`) and installs it for `tenantId`. */
+  publishAndInstall(
+    name: FixtureName,
+    tenantId: string,
+    options?: Omit<InstallOptions, 'actor'> & { packVersion?: string },
+  ): Promise<{ extensionId: string; version: string; contentHash: string }>;
+  /** Closes the store and deletes the folder. */
+  close(): Promise<void>;
+}
+
+/** Creates a {@link BenchHost}: SQLite registry store (the embedded default), fs bundle store. */
+export async function createBenchHost(): Promise<BenchHost> {
+  const root = await mkdtemp(join(tmpdir(), 'alga-bench-'));
+  const bundles = new FsBundleStore({ root: join(root, 'bundles') });
+  const store = new SqliteRegistryStore({ dataDir: root });
+  await store.open();
+  const signingKey = await generateSigningKey();
+  const trust = loadTrustBundle({
+    keys: [
+      {
+        kid: signingKey.keyId,
+        publicKey: signingKey.publicKeyDocument().publicKey,
+        publisher: PUBLISHER,
+      },
+    ],
+  });
+  const sealer = new AesGcmSealer(
+    KeyProvider.fromKeys([{ kid: 'bench', key: crypto.getRandomValues(new Uint8Array(32)) }]),
+  );
+  const registry = createRegistry({ store, bundles, trust, sealer });
+  const publish: BenchHost['publish'] = async (bundle) => {
+    const signature = await signBundle(bundle.bytes, signingKey);
+    const result = await registry.publish(bundle.bytes, signature, { actor: ADMIN });
+    return {
+      extensionId: result.extensionId,
+      version: result.version,
+      contentHash: result.contentHash,
+    };
+  };
+  return {
+    root,
+    bundles,
+    store,
+    trust,
+    signingKey,
+    sealer,
+    registry,
+    publish,
+    async publishAndInstall(name, tenantId, options = {}) {
+      const { packVersion, ...install } = options;
+      const fixture = await buildFixture(name);
+      const published = await publish(await packFixture(fixture, packVersion));
+      await registry.install(tenantId, published.extensionId, {
+        ...install,
+        version: published.version,
+        actor: ADMIN,
+      });
+      return published;
+    },
+    async close() {
+      await store.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A 10 KB JSON document (deterministic), the payload of the JSON workloads. */
+export function jsonPayload(bytes = 10 * 1024): string {
+  const items: unknown[] = [];
+  let text = '[]';
+  for (let i = 0; text.length < bytes; i++) {
+    items.push({
+      id: i,
+      name: `item-${i}`,
+      tags: ['alpha', 'beta', 'gamma'].slice(0, (i % 3) + 1),
+      active: i % 2 === 0,
+      score: (i * 7919) % 1000,
+      nested: { x: i, y: -i, label: `n${i}` },
+    });
+    text = JSON.stringify(items);
+  }
+  return text;
+}

@@ -1,0 +1,103 @@
+import { join } from 'node:path';
+import {
+  createGateway,
+  createRateLimiter,
+  createRunner,
+  type EmbeddedRunner,
+  type Gateway,
+  type InstancePolicy,
+  type RunnerLogger,
+  type RunnerOptions,
+  signaturesFromRegistry,
+} from '@alga/host';
+import { type BenchHost, createBenchHost } from './fixtures';
+
+/** A logger that drops everything: benches measure the path, not stdout. */
+export const SILENT_LOGGER: RunnerLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+/** Options of {@link createBenchStack}. */
+export interface StackOptions {
+  readonly policy: InstancePolicy;
+  /** Isolates running invocations at once (default 2: the cores of the bench machine). */
+  readonly size?: number;
+  readonly spares?: number;
+  /** The gateway's deadline (and the runner's, through its default limits). */
+  readonly timeoutMs?: number;
+  /** The runner's memory cap per guest. */
+  readonly memoryBytes?: number;
+  /** Where the runner keeps transpiled components (default: under the host's folder). */
+  readonly dataDir?: string;
+  /** Extra runner options (providers' settings). */
+  readonly runner?: Partial<RunnerOptions>;
+}
+
+/** A registry, a worker runner and a gateway in this process, as an embedding host wires them. */
+export interface BenchStack {
+  readonly host: BenchHost;
+  readonly runner: EmbeddedRunner;
+  readonly gateway: Gateway;
+  /** A gateway request for `path` below `/api/ext/<extensionId>`, as tenant `tenantId`. */
+  request(extensionId: string, path: string, init?: RequestInit & { tenantId?: string }): Request;
+  close(): Promise<void>;
+}
+
+/** The header the bench's identity resolver reads the tenant from. */
+const TENANT_HEADER = 'x-bench-tenant';
+
+/** Builds a {@link BenchStack} over `host` (a new one when not given). */
+export async function createBenchStack(
+  options: StackOptions,
+  given?: BenchHost,
+): Promise<BenchStack> {
+  const host = given ?? (await createBenchHost());
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const runner = createRunner({
+    store: host.bundles,
+    trust: host.trust,
+    signatures: signaturesFromRegistry(host.store),
+    dataDir: options.dataDir ?? join(host.root, 'runner'),
+    isolation: { mode: 'worker', size: options.size ?? 2, spares: options.spares ?? 1 },
+    instancePolicy: options.policy,
+    limits: {
+      defaults: {
+        timeoutMs,
+        ...(options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }),
+      },
+    },
+    logger: SILENT_LOGGER,
+    secrets: { sealer: host.sealer },
+    storage: { store: host.store },
+    http: { allow: ['127.0.0.1'], allowHttp: true, allowPrivateNetworks: true },
+    ...options.runner,
+  });
+  // Rate limits stay on (their cost is part of the path) but far above any bench's rate.
+  const unlimited = { points: 1_000_000_000, durationSeconds: 1 };
+  const gateway = createGateway({
+    registry: host.registry,
+    store: host.store,
+    runner,
+    rateLimiter: createRateLimiter({ perTenant: unlimited, perExtension: unlimited }),
+    limits: { timeoutMs },
+    resolveIdentity: (request) => ({ tenantId: request.headers.get(TENANT_HEADER) ?? 'bench' }),
+  });
+  return {
+    host,
+    runner,
+    gateway,
+    request(extensionId, path, init = {}) {
+      const { tenantId, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      headers.set(TENANT_HEADER, tenantId ?? 'bench');
+      return new Request(`http://bench.local/api/ext/${extensionId}${path}`, { ...rest, headers });
+    },
+    async close() {
+      await runner.close();
+      if (given === undefined) await host.close();
+    },
+  };
+}
