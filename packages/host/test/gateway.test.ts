@@ -167,6 +167,7 @@ describe('gateway: a matched request', () => {
       ['x-ext-secrets-version', '7'],
       ['x-alga-actor', 'user-9'],
     ]);
+    expect(call.limits).toEqual({ timeoutMs: 10_000 });
     expect(call.config).toEqual({ greeting: 'hi' });
     expect(call.grants).toEqual(['cap:context.read']);
     expect(call.egress).toEqual(['api.example.com']);
@@ -255,6 +256,7 @@ describe('gateway: refusals', () => {
       body: 'x'.repeat(11),
     });
     expect(big.status).toBe(413);
+    expect(big.headers.get('connection')).toBe('close');
     expect((await errorOf(big)).code).toBe('PAYLOAD_TOO_LARGE');
     const headers: Record<string, string> = {};
     for (let i = 0; i < 6; i += 1) headers[`x-ext-h${i}`] = 'v';

@@ -135,6 +135,8 @@ interface Trace {
   kind?: RouteKind;
   tenantId?: string;
   extensionId?: string;
+  /** The request body was read to its end. */
+  bodyRead?: boolean;
 }
 
 function gatewayMetrics(registry: PromRegistry) {
@@ -318,6 +320,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       request.method === 'GET' || request.method === 'HEAD'
         ? new Uint8Array(0)
         : await readBodyCapped(request, limits.maxRequestBodyBytes);
+    trace.bodyRead = true;
     const url = new URL(request.url);
     const inject: Record<string, string> = {
       'x-request-id': requestId,
@@ -345,6 +348,9 @@ export function createGateway(options: GatewayOptions): Gateway {
         ...(match.endpoint.handler === undefined ? {} : { handler: match.endpoint.handler }),
         kind: route.kind,
       },
+      // The runner's deadline is the gateway's: nobody waits for an answer after it, so the
+      // guest is stopped then instead of holding an isolate until the runner's own default.
+      limits: { timeoutMs: limits.timeoutMs },
       config: install.config,
       grants: install.grants,
       egress: install.egress,
@@ -430,6 +436,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       } catch (caught) {
         code = asGatewayError(caught).code;
         response = answerError(caught, requestId, logger, 'gateway request');
+        // Refused before its body was read: the rest of it may still be on the wire, so the
+        // connection cannot carry another request.
+        if (request.body !== null && trace.bodyRead !== true) {
+          response.headers.set('connection', 'close');
+        }
       }
       const durationMs = performance.now() - started;
       const kind = trace.kind ?? 'none';

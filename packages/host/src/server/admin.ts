@@ -6,7 +6,13 @@ import { manifestPaths } from '../bundle/read';
 import { parseBundleSignature } from '../bundle/signature';
 import { readBodyCapped } from '../gateway/body';
 import { GatewayError, GatewayErrorCode } from '../gateway/errors';
-import { answerError, type GatewayLogger, jsonResponse, requestIdOf } from '../gateway/http';
+import {
+  answerError,
+  describeError,
+  type GatewayLogger,
+  jsonResponse,
+  requestIdOf,
+} from '../gateway/http';
 import { decodeSegment, takeExtensionId } from '../gateway/route';
 import type { Actor } from '../registry/authorize';
 import type { InstallSummary, Registry } from '../registry/registry';
@@ -28,6 +34,11 @@ export interface AdminApiOptions {
   publicBase: string;
   /** Where host-side failures are logged. */
   logger?: GatewayLogger;
+  /**
+   * Loads, verifies and compiles an install's bundle before the install call answers, so
+   * its first request pays no cold start. A failure is logged; the install stands.
+   */
+  warm?: (install: InstallSummary) => Promise<void>;
 }
 
 const ADMIN: Actor = { id: 'admin-token', roles: ['admin'] };
@@ -206,6 +217,12 @@ export function createAdminApi(options: AdminApiOptions): Hono {
     const install = await options.registry.install(tenant, extensionId, {
       actor: ADMIN,
       ...defined(rest),
+    });
+    await options.warm?.(install).catch((error: unknown) => {
+      options.logger?.warn(
+        { extensionId, version: install.version, err: describeError(error) },
+        'warming the installed bundle failed; its first request will load it',
+      );
     });
     return jsonResponse(await withUi(install), 201, requestIdOf(c.req.raw));
   });

@@ -35,7 +35,7 @@ import { createAdminApi } from './admin';
 import { bearerToken, tokensEqual } from './auth';
 import { type HostSettings, type HostSettingsInput, parseHostSettings } from './config';
 import { RemoteRunner } from './remote-runner';
-import { createRunnerService } from './runner-service';
+import { createRunnerService, type ServedRunner } from './runner-service';
 import { TenantKeyStore } from './tenants';
 
 /** Options of {@link createEmbeddedHost}: the host settings, plus what only code can give. */
@@ -156,7 +156,7 @@ export async function createEmbeddedHost(options: EmbeddedHostOptions): Promise<
           metricsRegistry: metrics,
         })
       : undefined;
-  const runner: Runner =
+  const runner: Runner & Pick<ServedRunner, 'warm'> =
     embeddedRunner ??
     new RemoteRunner({
       baseUrl: settings.runnerBaseUrl as string,
@@ -290,6 +290,11 @@ export async function createEmbeddedHost(options: EmbeddedHostOptions): Promise<
       adminToken,
       publicBase,
       logger: logger as GatewayLogger,
+      warm: (install) =>
+        runner.warm(install.contentHash, {
+          extensionId: install.extensionId,
+          version: install.version,
+        }),
     }),
   );
   app.all('/api/ext/*', (c) => gateway.fetch(c.req.raw));
