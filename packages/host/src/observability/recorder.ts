@@ -1,3 +1,4 @@
+import { RegistryError } from '../registry/errors';
 import type { ExecutionLogRow, QuotaUsageRow } from '../registry/types';
 import type { RunnerLogger } from './logger';
 
@@ -17,6 +18,10 @@ export interface ExecutionRecorderOptions {
   readonly maxBatch?: number;
   /** Rows kept while the sink is failing; older ones are dropped (and counted). Default 10000. */
   readonly maxBuffered?: number;
+}
+
+function rejected(error: unknown): boolean {
+  return error instanceof RegistryError && error.code === 'INVALID_ARGUMENT';
 }
 
 function hourWindow(at: number): string {
@@ -51,7 +56,14 @@ export class ExecutionRecorder {
   }
 
   /** Queues one invocation's row and its quota amounts. */
-  record(row: ExecutionLogRow): void {
+  record(input: ExecutionLogRow): void {
+    // The store keeps whole milliseconds and bytes.
+    const row: ExecutionLogRow = {
+      ...input,
+      durationMs: Math.round(input.durationMs),
+      memoryBytes: Math.round(input.memoryBytes),
+      egressBytes: Math.round(input.egressBytes),
+    };
     this.#logs.push(row);
     if (this.#logs.length > this.#options.maxBuffered) {
       this.#logs.shift();
@@ -103,15 +115,31 @@ export class ExecutionRecorder {
     try {
       if (logs.length > 0) await this.#options.sink.appendExecutionLogs(logs);
     } catch (error) {
-      this.#options.logger.warn(
-        { err: (error as Error).message, rows: logs.length },
-        'execution log write failed; will retry',
-      );
-      this.#logs = [...logs, ...this.#logs].slice(-this.#options.maxBuffered);
+      if (rejected(error)) {
+        // Rows the store refuses would be refused forever: drop them rather than block the rest.
+        this.#dropped += logs.length;
+        this.#options.logger.error(
+          { err: (error as Error).message, rows: logs.length },
+          'execution log rows refused by the store; dropped',
+        );
+      } else {
+        this.#options.logger.warn(
+          { err: (error as Error).message, rows: logs.length },
+          'execution log write failed; will retry',
+        );
+        this.#logs = [...logs, ...this.#logs].slice(-this.#options.maxBuffered);
+      }
     }
     try {
       if (usage.length > 0) await this.#options.sink.addQuotaUsage(usage);
     } catch (error) {
+      if (rejected(error)) {
+        this.#options.logger.error(
+          { err: (error as Error).message, rows: usage.length },
+          'quota usage rows refused by the store; dropped',
+        );
+        return;
+      }
       this.#options.logger.warn(
         { err: (error as Error).message, rows: usage.length },
         'quota usage write failed; will retry',

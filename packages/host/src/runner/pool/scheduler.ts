@@ -64,7 +64,9 @@ export class Scheduler {
   /** Resolves with a release function once the invocation may run; rejects with a limit error. */
   acquire(keys: AdmissionKeys): Promise<() => void> {
     if (this.#closed) return Promise.reject(new RunnerError('CLOSED', 'the runner is closed'));
-    if (this.#canStart(keys) && this.#queue.length === 0) return Promise.resolve(this.#start(keys));
+    // Waiters are pumped on every release, so any still queued while a slot is free are held by
+    // their own tenant's or extension's cap: they must not hold this one back.
+    if (this.#canStart(keys)) return Promise.resolve(this.#start(keys));
     const tenantFull =
       (this.#runningTenant.get(keys.tenantId) ?? 0) >= keys.maxConcurrencyPerTenant;
     const extensionFull =

@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import { capMemory, WASM_PAGE_BYTES } from '../src/runner/engine/memory-cap';
+import { RunnerError } from '../src/runner/errors';
+import { createLimitPolicy, DEFAULT_LIMITS, effectiveLimits } from '../src/runner/limits';
+import { Scheduler } from '../src/runner/pool/scheduler';
+import { parseExecuteRequest } from '../src/runner/request';
+import { ResponsePolicy } from '../src/runner/response-policy';
+
+/** A core module defining one memory (min pages, optional max) and exporting it as `memory`. */
+function memoryModule(min: number, max?: number): Uint8Array<ArrayBuffer> {
+  const limits = max === undefined ? [0x00, min] : [0x01, min, max];
+  const memorySection = [0x01, ...limits];
+  const exportSection = [0x01, 0x06, ...new TextEncoder().encode('memory'), 0x02, 0x00];
+  return Uint8Array.from([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    0x05,
+    memorySection.length,
+    ...memorySection,
+    0x07,
+    exportSection.length,
+    ...exportSection,
+  ]);
+}
+
+function exportedMemory(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Memory {
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+  return instance.exports.memory as WebAssembly.Memory;
+}
+
+describe('capMemory', () => {
+  it('adds a maximum so growth fails exactly at the cap', () => {
+    const capped = capMemory(memoryModule(1), 4);
+    expect(capped).toMatchObject({ memories: 1, initialPages: 1 });
+    const memory = exportedMemory(capped.bytes);
+    expect(memory.grow(3)).toBe(1);
+    expect(memory.buffer.byteLength).toBe(4 * WASM_PAGE_BYTES);
+    expect(() => memory.grow(1)).toThrow(RangeError);
+  });
+
+  it('lowers a larger declared maximum and keeps a smaller one', () => {
+    expect(() => exportedMemory(capMemory(memoryModule(1, 100), 2).bytes).grow(2)).toThrow(
+      RangeError,
+    );
+    const smaller = exportedMemory(capMemory(memoryModule(1, 2), 50).bytes);
+    expect(() => smaller.grow(2)).toThrow(RangeError);
+  });
+
+  it('refuses a module whose initial memory is over the cap, and bytes that are not wasm', () => {
+    let error: unknown;
+    try {
+      capMemory(memoryModule(10), 4);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(RunnerError);
+    expect(error).toMatchObject({ code: 'MEMORY_LIMIT', limit: 'memory' });
+    expect(() => capMemory(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]), 4)).toThrow(/bad magic/);
+    expect(() => capMemory(memoryModule(1).subarray(0, 11), 4)).toThrow(/runs past the end/);
+  });
+});
+
+describe('limits', () => {
+  it('applies install overrides capped at the operator maximum', () => {
+    const policy = createLimitPolicy({
+      defaults: { timeoutMs: 2_000 },
+      max: { timeoutMs: 10_000 },
+    });
+    expect(effectiveLimits(policy, undefined).timeoutMs).toBe(2_000);
+    expect(effectiveLimits(policy, { timeoutMs: 5_000 }).timeoutMs).toBe(5_000);
+    expect(effectiveLimits(policy, { timeoutMs: 60_000 }).timeoutMs).toBe(10_000);
+    expect(effectiveLimits(policy, {}).memoryBytes).toBe(DEFAULT_LIMITS.memoryBytes);
+  });
+
+  it('refuses a default over its maximum and malformed values, naming the field', () => {
+    expect(() =>
+      createLimitPolicy({ defaults: { timeoutMs: 20_000 }, max: { timeoutMs: 10_000 } }),
+    ).toThrow('limits.defaults.timeoutMs (20000) is over limits.max.timeoutMs (10000)');
+    expect(() => createLimitPolicy({ max: { memoryBytes: -1 } })).toThrow(
+      /limits\.max\.memoryBytes/,
+    );
+  });
+});
+
+describe('parseExecuteRequest', () => {
+  const valid = {
+    context: {
+      requestId: 'r1',
+      tenantId: 't1',
+      extensionId: 'com.example.hello',
+      installId: 'i1',
+      version: '1.0.0',
+      contentHash: `sha256:${'a'.repeat(64)}`,
+    },
+    http: { method: 'GET', path: '/', query: [], headers: [], body: new Uint8Array(), kind: 'api' },
+    config: {},
+    grants: ['cap:context.read'],
+    egress: [],
+  };
+
+  it('accepts a well-formed request', () => {
+    expect(parseExecuteRequest(valid).context.tenantId).toBe('t1');
+  });
+
+  it.each([
+    ['grants.0', { ...valid, grants: ['cap:root'] }],
+    ['context.contentHash', { ...valid, context: { ...valid.context, contentHash: 'md5:x' } }],
+    ['http.headers.0.0', { ...valid, http: { ...valid.http, headers: [['X-Upper', 'v']] } }],
+    ['http.headers.0.1', { ...valid, http: { ...valid.http, headers: [['x-a', 'v\r\nx-b: y']] } }],
+    ['limits.timeoutMs', { ...valid, limits: { timeoutMs: 0 } }],
+  ])('refuses a bad %s, naming it', (path, input) => {
+    expect(() => parseExecuteRequest(input)).toThrow(
+      expect.objectContaining({ code: 'INVALID_REQUEST' }),
+    );
+    expect(() => parseExecuteRequest(input)).toThrow(`execute request ${path}:`);
+  });
+});
+
+describe('ResponsePolicy', () => {
+  it('keeps allowlisted and x-ext-* headers, drops set-cookie and the rest', () => {
+    const policy = new ResponsePolicy();
+    const applied = policy.apply({
+      status: 201,
+      headers: [
+        { name: 'Content-Type', value: 'application/json' },
+        { name: 'set-cookie', value: 'a=b' },
+        { name: 'x-ext-trace', value: 't' },
+        { name: 'server', value: 'guest' },
+        { name: 'location', value: 'bad\r\nvalue' },
+      ],
+      body: new Uint8Array([1]),
+    });
+    expect(applied.status).toBe(201);
+    expect(applied.headers).toEqual([
+      ['content-type', 'application/json'],
+      ['x-ext-trace', 't'],
+    ]);
+  });
+
+  it('refuses to allow set-cookie and refuses out-of-range statuses', () => {
+    expect(() => new ResponsePolicy(['Set-Cookie'])).toThrow(
+      expect.objectContaining({ code: 'CONFIG' }),
+    );
+    expect(() =>
+      new ResponsePolicy().apply({ status: 99, headers: [], body: new Uint8Array() }),
+    ).toThrow(expect.objectContaining({ code: 'TRAP' }));
+  });
+});
+
+describe('Scheduler', () => {
+  const keys = (
+    tenantId: string,
+    extensionId = 'ext',
+    caps: Partial<{ tenant: number; ext: number; queued: number }> = {},
+  ) => ({
+    tenantId,
+    extensionId,
+    maxConcurrencyPerTenant: caps.tenant ?? 1,
+    maxConcurrencyPerExtension: caps.ext ?? 10,
+    maxQueuedPerKey: caps.queued ?? 1,
+  });
+
+  it('queues past a tenant cap, rejects past its queue, and does not block other tenants', async () => {
+    const scheduler = new Scheduler({ slots: 4, maxQueue: 10, maxWaitMs: 1_000 });
+    const first = await scheduler.acquire(keys('t1'));
+    const queued = scheduler.acquire(keys('t1'));
+    await expect(scheduler.acquire(keys('t1'))).rejects.toMatchObject({
+      code: 'CONCURRENCY_LIMIT',
+      limit: 'concurrency-tenant',
+    });
+    const other = await scheduler.acquire(keys('t2'));
+    expect(scheduler.depth).toBe(1);
+    first();
+    const second = await queued;
+    expect(scheduler.depth).toBe(0);
+    second();
+    other();
+  });
+
+  it('caps an extension across tenants', async () => {
+    const scheduler = new Scheduler({ slots: 4, maxQueue: 10, maxWaitMs: 1_000 });
+    const release = await scheduler.acquire(keys('t1', 'ext', { ext: 1, queued: 0 }));
+    await expect(scheduler.acquire(keys('t2', 'ext', { ext: 1, queued: 0 }))).rejects.toMatchObject(
+      {
+        code: 'CONCURRENCY_LIMIT',
+        limit: 'concurrency-extension',
+      },
+    );
+    release();
+  });
+
+  it('rejects when the global queue is full and times out waiters', async () => {
+    const scheduler = new Scheduler({ slots: 1, maxQueue: 1, maxWaitMs: 50 });
+    const release = await scheduler.acquire(keys('a', 'x', { tenant: 5, queued: 5 }));
+    const waiting = scheduler.acquire(keys('b', 'y', { tenant: 5, queued: 5 }));
+    await expect(scheduler.acquire(keys('c', 'z', { tenant: 5, queued: 5 }))).rejects.toMatchObject(
+      {
+        code: 'QUEUE_FULL',
+        limit: 'queue',
+      },
+    );
+    await expect(waiting).rejects.toMatchObject({ code: 'QUEUE_TIMEOUT', limit: 'queue-wait' });
+    release();
+    scheduler.close();
+    await expect(scheduler.acquire(keys('a'))).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+});
