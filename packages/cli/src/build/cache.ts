@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { findUp } from './paths';
 
 /**
@@ -39,6 +40,47 @@ export class BuildCache {
       return { component, metadata };
     } catch {
       return undefined;
+    }
+  }
+
+  /**
+   * Runs `build` unless another process is building the same key: then waits for it and
+   * returns its entry. Parallel builds of one project (test workers, CI jobs sharing a cache)
+   * so componentize once. A lock older than `staleMs` is taken to be left by a crash.
+   */
+  async getOrBuild(
+    key: string,
+    build: () => Promise<CacheEntry>,
+    staleMs = 600_000,
+  ): Promise<CacheEntry> {
+    await mkdir(this.dir, { recursive: true });
+    const lock = join(this.dir, `.${key}.lock`);
+    for (;;) {
+      const cached = await this.get(key);
+      if (cached !== undefined) return cached;
+      let handle: Awaited<ReturnType<typeof open>> | undefined;
+      try {
+        handle = await open(lock, 'wx');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const age = await stat(lock).then(
+          (info) => Date.now() - info.mtimeMs,
+          () => 0,
+        );
+        if (age > staleMs) await rm(lock, { force: true });
+        else await sleep(250);
+        continue;
+      }
+      try {
+        await handle.close();
+        const raced = await this.get(key);
+        if (raced !== undefined) return raced;
+        const entry = await build();
+        await this.put(key, entry);
+        return entry;
+      } finally {
+        await rm(lock, { force: true });
+      }
     }
   }
 

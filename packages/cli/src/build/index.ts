@@ -5,7 +5,7 @@ import type { CapabilityId } from '@alga/manifest';
 import { CliError } from '../internal/errors';
 import { analyzeProject } from './analyze';
 import { bundleProject, sourceConditions } from './bundle';
-import { BuildCache, defaultCacheDir } from './cache';
+import { BuildCache, type CacheEntry, defaultCacheDir } from './cache';
 import {
   componentInterfaces,
   componentizeBundle,
@@ -134,9 +134,9 @@ export async function buildExtension(options: BuildOptions): Promise<BuildResult
   );
   const cache = new BuildCache(options.cacheDir ?? defaultCacheDir(project.dir));
 
-  let entry = options.force === true ? undefined : await cache.get(cacheKey);
-  const cached = entry !== undefined;
-  if (entry === undefined) {
+  let cached = options.force !== true;
+  const compile = async (): Promise<CacheEntry> => {
+    cached = false;
     await analyzeProject(project, sourceConditions(project.dir));
     const component = await componentizeBundle(bundle.code, world, toolchain);
     const linked = await componentInterfaces(component, toolchain);
@@ -157,8 +157,14 @@ export async function buildExtension(options: BuildOptions): Promise<BuildResult
       cacheKey: `sha256:${cacheKey}`,
       inputs: bundle.inputs,
     };
-    entry = { component, metadata: `${JSON.stringify(metadata, null, 2)}\n` };
+    return { component, metadata: `${JSON.stringify(metadata, null, 2)}\n` };
+  };
+  let entry: CacheEntry;
+  if (options.force === true) {
+    entry = await compile();
     await cache.put(cacheKey, entry);
+  } else {
+    entry = await cache.getOrBuild(cacheKey, compile);
   }
 
   const metadataPath = project.componentPath.replace(/\.wasm$/, '.json');
