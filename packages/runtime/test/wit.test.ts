@@ -4,13 +4,17 @@ import { fileURLToPath } from 'node:url';
 import { CAPABILITIES, CAPABILITY_IDS } from '@alga/manifest';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { generateBindings, GENERATED_DIR, WIT_FILE } from '../scripts/generate-bindings.mjs';
+import { GENERATED_DIR, generateBindings, WIT_FILE } from '../scripts/generate-bindings.mjs';
 import { CONTEXT_MEMBERS } from '../src/internal/capabilities';
 
 const RUNTIME_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
 
 /** `interface name {` blocks and the `extension` world's imports, read from the WIT source. */
-async function readWit(): Promise<{ interfaces: string[]; worldImports: string[]; worldExports: string[] }> {
+async function readWit(): Promise<{
+  interfaces: string[];
+  worldImports: string[];
+  worldExports: string[];
+}> {
   const source = (await readFile(WIT_FILE, 'utf8')).replace(/\/\/.*$/gm, '');
   const interfaces = [...source.matchAll(/^interface ([a-z-]+) \{/gm)].map((m) => m[1] as string);
   const world = /world extension \{([^}]*)\}/.exec(source)?.[1] ?? '';
@@ -28,16 +32,25 @@ describe('the WIT contract and the capability catalog', () => {
       expect(qualified).toMatch(/^alga:extension\/[a-z-]+$/);
       expect(interfaces).toContain(qualified.slice('alga:extension/'.length));
     }
-    expect([...worldImports].sort()).toEqual(unlocked.map((q) => q.slice('alga:extension/'.length)).sort());
+    expect([...worldImports].sort()).toEqual(
+      unlocked.map((q) => q.slice('alga:extension/'.length)).sort(),
+    );
     expect(worldExports).toEqual(['handler']);
-    expect(interfaces.filter((name) => !worldImports.includes(name)).sort()).toEqual(['handler', 'types']);
+    expect(interfaces.filter((name) => !worldImports.includes(name)).sort()).toEqual([
+      'handler',
+      'types',
+    ]);
   });
 
   it('each ctx member names the capability and interface the catalog pairs', () => {
     for (const { capability, witInterface } of Object.values(CONTEXT_MEMBERS)) {
       expect(CAPABILITIES[capability].witInterface).toBe(`alga:extension/${witInterface}`);
     }
-    expect(Object.values(CONTEXT_MEMBERS).map((m) => m.capability).sort()).toEqual([...CAPABILITY_IDS].sort());
+    expect(
+      Object.values(CONTEXT_MEMBERS)
+        .map((m) => m.capability)
+        .sort(),
+    ).toEqual([...CAPABILITY_IDS].sort());
   });
 
   it("HandlerContext's @capability tags (read by alga build) match the ctx members", () => {
@@ -46,17 +59,25 @@ describe('the WIT contract and the capability catalog', () => {
     const checker = program.getTypeChecker();
     const source = program.getSourceFile(file);
     const declaration = source?.statements.find(
-      (node): node is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(node) && node.name.text === 'HandlerContext',
+      (node): node is ts.InterfaceDeclaration =>
+        ts.isInterfaceDeclaration(node) && node.name.text === 'HandlerContext',
     );
     expect(declaration).toBeDefined();
     const type = checker.getTypeAtLocation(declaration as ts.InterfaceDeclaration);
     const tags = Object.fromEntries(
       type.getProperties().map((property) => {
         const tag = property.getJsDocTags(checker).find((t) => t.name === 'capability');
-        return [property.getName(), tag === undefined ? undefined : ts.displayPartsToString(tag.text)];
+        return [
+          property.getName(),
+          tag === undefined ? undefined : ts.displayPartsToString(tag.text),
+        ];
       }),
     );
-    expect(tags).toEqual(Object.fromEntries(Object.entries(CONTEXT_MEMBERS).map(([member, m]) => [member, m.capability])));
+    expect(tags).toEqual(
+      Object.fromEntries(
+        Object.entries(CONTEXT_MEMBERS).map(([member, m]) => [member, m.capability]),
+      ),
+    );
   });
 });
 
