@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildExtension } from '../../../cli/src/build/index';
+import { buildExtension } from '@alga/cli';
 import { generateSigningKey, type SigningKey } from '../../src/bundle/keys';
 import { packBundle } from '../../src/bundle/pack';
 import { type BundleSignature, signBundle } from '../../src/bundle/signature';

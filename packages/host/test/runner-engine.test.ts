@@ -1,0 +1,46 @@
+import { appendFile, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildExtension } from '@alga/cli';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compileCoreModules } from '../src/runner/engine/compile';
+import { TranspileCache } from '../src/runner/engine/transpile-cache';
+import { fixtureDir } from './helpers/runner-fixtures';
+
+describe('transpile cache', () => {
+  let component: Uint8Array;
+  const contentHash = `sha256:${'d'.repeat(64)}`;
+
+  beforeAll(async () => {
+    const built = await buildExtension({ dir: fixtureDir('kitchen') });
+    component = await readFile(built.componentPath);
+  });
+
+  it('transpiles once per content hash: a restarted process reads it back from disk', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
+    const first = await new TranspileCache(dataDir).get(contentHash, component);
+    expect(first.transpiled).toBe(true);
+    expect(first.gluePath).toMatch(/transpiled\/jco-\d+\.\d+\.\d+\/d{64}\/component\.mjs$/);
+    const restarted = await new TranspileCache(dataDir).get(contentHash, component);
+    expect(restarted.transpiled).toBe(false);
+    expect(restarted.coreModules).toEqual(first.coreModules);
+    const modules = await compileCoreModules(restarted.coreModules, 1024);
+    expect(modules.map((module) => module.name)).toEqual(
+      first.coreModules.map((file) => file.name),
+    );
+  });
+
+  it('transpiles again when the cached glue was altered, and refuses an altered core module', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
+    const first = await new TranspileCache(dataDir).get(contentHash, component);
+    await appendFile(first.gluePath, '\nglobalThis.injected = true;\n');
+    const again = await new TranspileCache(dataDir).get(contentHash, component);
+    expect(again.transpiled).toBe(true);
+    const core = again.coreModules[0];
+    if (core === undefined) throw new Error('no core module');
+    await appendFile(core.path, new Uint8Array([0]));
+    await expect(compileCoreModules(again.coreModules, 1024)).rejects.toMatchObject({
+      code: 'INTEGRITY',
+    });
+  });
+});
