@@ -1,9 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { version } from '../package.json';
 import { registerBuild } from './commands/build';
+import { registerInstall } from './commands/install';
 import { registerKeygen } from './commands/keygen';
 import { registerNew } from './commands/new';
 import { registerPack } from './commands/pack';
+import { registerPublish } from './commands/publish';
+import { registerServe } from './commands/serve';
 import { registerSign } from './commands/sign';
 import { registerVerify } from './commands/verify';
 import { CliError } from './internal/errors';
@@ -16,6 +19,9 @@ const registrations: ReadonlyArray<(program: Command) => void> = [
   registerKeygen,
   registerSign,
   registerVerify,
+  registerPublish,
+  registerInstall,
+  registerServe,
 ];
 
 /** Runs the `alga` command line with `argv` (without node and script) and returns the exit code. */

@@ -6,25 +6,93 @@ import { GatewayError, GatewayErrorCode } from '../gateway/errors';
  * A flag wins over its variable; errors name both so an operator knows what to fix.
  */
 export const HOST_SETTINGS = {
-  dataDir: { flag: '--data', env: 'ALGA_DATA_DIR' },
-  port: { flag: '--port', env: 'PORT' },
-  host: { flag: '--host', env: 'ALGA_HOST' },
-  trust: { flag: '--trust', env: 'SIGNING_TRUST_BUNDLE' },
-  adminToken: { flag: '--admin-token', env: 'ALGA_ADMIN_TOKEN' },
-  secretsKey: { flag: '--secrets-key', env: 'ALGA_SECRETS_KEY' },
-  runnerBaseUrl: { flag: '--runner-base-url', env: 'RUNNER_BASE_URL' },
-  runnerAuthToken: { flag: '--runner-auth-token', env: 'RUNNER_AUTH_TOKEN' },
-  publicBase: { flag: '--public-base', env: 'RUNNER_PUBLIC_BASE' },
-  frameAncestors: { flag: '--frame-ancestors', env: 'ALGA_FRAME_ANCESTORS' },
-  gatewayTimeoutMs: { flag: '--gateway-timeout-ms', env: 'EXT_GATEWAY_TIMEOUT_MS' },
-  maxRequestBodyBytes: { flag: '--max-request-bytes', env: 'EXT_MAX_REQUEST_BYTES' },
-  maxResponseBodyBytes: { flag: '--max-response-bytes', env: 'EXT_MAX_RESPONSE_BYTES' },
-  egressAllowlist: { flag: '--egress-allowlist', env: 'EXT_EGRESS_ALLOWLIST' },
-  rateLimitTenant: { flag: '--rate-limit-tenant', env: 'EXT_RATE_LIMIT_TENANT' },
-  rateLimitExtension: { flag: '--rate-limit-extension', env: 'EXT_RATE_LIMIT_EXTENSION' },
-  rateLimitRedisUrl: { flag: '--rate-limit-redis-url', env: 'EXT_RATE_LIMIT_REDIS_URL' },
-  shutdownTimeoutMs: { flag: '--shutdown-timeout-ms', env: 'ALGA_SHUTDOWN_TIMEOUT_MS' },
-  dev: { flag: '--dev', env: 'ALGA_DEV' },
+  dataDir: {
+    flag: '--data',
+    env: 'ALGA_DATA_DIR',
+    help: 'data folder (registry, bundles, keys); default ./.alga',
+  },
+  port: { flag: '--port', env: 'PORT', help: 'port to listen on (0: any free port); default 3000' },
+  host: { flag: '--host', env: 'ALGA_HOST', help: 'address to bind; default 127.0.0.1 (loopback)' },
+  trust: {
+    flag: '--trust',
+    env: 'SIGNING_TRUST_BUNDLE',
+    help: 'trust bundle file (JSON or PEM) or the bundle inline; default <data>/trust.json',
+  },
+  adminToken: {
+    flag: '--admin-token',
+    env: 'ALGA_ADMIN_TOKEN',
+    help: 'admin API bearer token (16+ characters); generated and printed when unset',
+  },
+  secretsKey: {
+    flag: '--secrets-key',
+    env: 'ALGA_SECRETS_KEY',
+    help: 'install-secrets sealing keys, kid:base64 list; default <data>/secrets.key (created)',
+  },
+  runnerBaseUrl: {
+    flag: '--runner-base-url',
+    env: 'RUNNER_BASE_URL',
+    help: 'run handlers on this runner service instead of in-process workers',
+  },
+  runnerAuthToken: {
+    flag: '--runner-auth-token',
+    env: 'RUNNER_AUTH_TOKEN',
+    help: 'runner service token; without RUNNER_BASE_URL this host serves POST /v1/execute with it',
+  },
+  publicBase: {
+    flag: '--public-base',
+    env: 'RUNNER_PUBLIC_BASE',
+    help: 'public origin of /ext-ui/ for iframe src; default this host',
+  },
+  frameAncestors: {
+    flag: '--frame-ancestors',
+    env: 'ALGA_FRAME_ANCESTORS',
+    help: "origins allowed to frame the UI (CSP frame-ancestors); default 'self' and this host",
+  },
+  gatewayTimeoutMs: {
+    flag: '--gateway-timeout-ms',
+    env: 'EXT_GATEWAY_TIMEOUT_MS',
+    help: 'handler deadline in ms (504 after); default 10000',
+  },
+  maxRequestBodyBytes: {
+    flag: '--max-request-bytes',
+    env: 'EXT_MAX_REQUEST_BYTES',
+    help: 'largest request body (413 over); default 5 MiB',
+  },
+  maxResponseBodyBytes: {
+    flag: '--max-response-bytes',
+    env: 'EXT_MAX_RESPONSE_BYTES',
+    help: 'largest handler response body (413 over); default 5 MiB',
+  },
+  egressAllowlist: {
+    flag: '--egress-allowlist',
+    env: 'EXT_EGRESS_ALLOWLIST',
+    help: 'hosts handlers may fetch (comma-separated patterns); default none',
+  },
+  rateLimitTenant: {
+    flag: '--rate-limit-tenant',
+    env: 'EXT_RATE_LIMIT_TENANT',
+    help: 'requests/seconds per tenant; default 600/60',
+  },
+  rateLimitExtension: {
+    flag: '--rate-limit-extension',
+    env: 'EXT_RATE_LIMIT_EXTENSION',
+    help: 'requests/seconds per tenant and extension; default 300/60',
+  },
+  rateLimitRedisUrl: {
+    flag: '--rate-limit-redis-url',
+    env: 'EXT_RATE_LIMIT_REDIS_URL',
+    help: 'Redis for rate limits shared by several hosts; default in memory',
+  },
+  shutdownTimeoutMs: {
+    flag: '--shutdown-timeout-ms',
+    env: 'ALGA_SHUTDOWN_TIMEOUT_MS',
+    help: 'how long shutdown waits for in-flight requests; default 10000',
+  },
+  dev: {
+    flag: '--dev',
+    env: 'ALGA_DEV',
+    help: 'dev mode: 404s for undeclared endpoints list the declared ones',
+  },
 } as const;
 
 /** A setting name of {@link HOST_SETTINGS}. */

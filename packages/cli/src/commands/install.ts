@@ -1,0 +1,160 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { CliError } from '../internal/errors';
+import { type AdminTarget, adminTarget, callAdmin } from './publish';
+
+/** What to install, for whom, with which grants, config and secrets. */
+export interface InstallRequest {
+  readonly tenant: string;
+  readonly extensionId: string;
+  /** Default: the host picks the latest active version. */
+  readonly version?: string;
+  /** Capabilities to grant (default: the catalog defaults the manifest requests). */
+  readonly grants?: readonly string[];
+  /** Egress hosts to allow (default: the manifest's `http.allow`). */
+  readonly egress?: readonly string[];
+  readonly config?: Readonly<Record<string, string | number | boolean>>;
+  /** Secret values; sent once to the host, which seals them. */
+  readonly secrets?: Readonly<Record<string, string>>;
+}
+
+const installAnswer = z.object({
+  installId: z.string(),
+  tenantId: z.string(),
+  extensionId: z.string(),
+  version: z.string(),
+  grants: z.array(z.string()),
+  ui: z.object({ src: z.string() }).optional(),
+});
+
+/** What the host answered to an install. */
+export type InstallAnswer = z.infer<typeof installAnswer>;
+
+/**
+ * Installs an extension for a tenant through a host's admin API
+ * (`POST /api/v1/extensions/install`).
+ *
+ * @example
+ * ```ts
+ * await installExtension({ tenant: 'acme', extensionId: 'com.example.hello', grants: ['cap:log.emit'] },
+ *   { host: 'http://127.0.0.1:3000', token: process.env.ALGA_ADMIN_TOKEN! });
+ * ```
+ */
+export async function installExtension(
+  request: InstallRequest,
+  target: AdminTarget,
+): Promise<InstallAnswer> {
+  const answer = await callAdmin(target, '/api/v1/extensions/install', {
+    method: 'POST',
+    json: request,
+  });
+  const parsed = installAnswer.safeParse(answer);
+  if (!parsed.success) {
+    throw new CliError('REMOTE', `${target.host} answered the install with an unexpected body`);
+  }
+  return parsed.data;
+}
+
+/** `key=value` pairs; values that read as JSON numbers or booleans become those. */
+function pairs(
+  entries: readonly string[],
+  flag: string,
+  typed: boolean,
+): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const entry of entries) {
+    const at = entry.indexOf('=');
+    if (at <= 0)
+      throw new CliError(
+        'USAGE',
+        `alga install: ${flag} takes key=value, got "${entry.slice(0, 40)}"`,
+      );
+    const key = entry.slice(0, at);
+    const value = entry.slice(at + 1);
+    out[key] =
+      typed && /^(true|false|-?\d+(\.\d+)?)$/.test(value)
+        ? (JSON.parse(value) as number | boolean)
+        : value;
+  }
+  return out;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+const flagsSchema = z.strictObject({
+  tenant: z.string().min(1),
+  version: z.string().min(1).optional(),
+  grant: z.array(z.string()).optional(),
+  egress: z.array(z.string()).optional(),
+  config: z.array(z.string()).optional(),
+  secretEnv: z.array(z.string()).optional(),
+  host: z.string().optional(),
+  token: z.string().optional(),
+});
+
+/** Registers `alga install <extensionId> --tenant <t> [...] --host <url> --token <admin token>`. */
+export function registerInstall(program: Command): void {
+  program
+    .command('install <extensionId>')
+    .description('install a published extension for a tenant on a running Alga host')
+    .requiredOption('--tenant <tenant>', 'the tenant to install for')
+    .option('--version <version>', 'version to install (default: the latest active)')
+    .option(
+      '--grant <capability>',
+      'grant a capability (repeat); default: the catalog defaults',
+      collect,
+    )
+    .option(
+      '--egress <host>',
+      'allow egress to a host pattern (repeat); default: the manifest http.allow',
+      collect,
+    )
+    .option('--config <key=value>', 'set a plain setting (repeat)', collect)
+    .option(
+      '--secret-env <key=VAR>',
+      'set secret <key> from environment variable VAR (repeat); values never go on the command line',
+      collect,
+    )
+    .option('--host <url>', 'the host, e.g. http://127.0.0.1:3000 (default $ALGA_HOST_URL)')
+    .option('--token <token>', 'the host admin token (default $ALGA_ADMIN_TOKEN)')
+    .action(async (extensionId: string, rawFlags: unknown) => {
+      const parsed = flagsSchema.safeParse(rawFlags);
+      if (!parsed.success) {
+        throw new CliError(
+          'USAGE',
+          `alga install: ${parsed.error.issues[0]?.message ?? 'invalid flags'}`,
+        );
+      }
+      const flags = parsed.data;
+      const secrets: Record<string, string> = {};
+      for (const [key, variable] of Object.entries(
+        pairs(flags.secretEnv ?? [], '--secret-env', false),
+      )) {
+        const value = process.env[String(variable)];
+        if (value === undefined) {
+          throw new CliError(
+            'USAGE',
+            `alga install: --secret-env ${key}=${String(variable)}: ${String(variable)} is not set`,
+          );
+        }
+        secrets[key] = value;
+      }
+      const installed = await installExtension(
+        {
+          tenant: flags.tenant,
+          extensionId,
+          ...(flags.version === undefined ? {} : { version: flags.version }),
+          ...(flags.grant === undefined ? {} : { grants: flags.grant }),
+          ...(flags.egress === undefined ? {} : { egress: flags.egress }),
+          ...(flags.config === undefined ? {} : { config: pairs(flags.config, '--config', true) }),
+          ...(Object.keys(secrets).length === 0 ? {} : { secrets }),
+        },
+        adminTarget(flags, 'install'),
+      );
+      process.stdout.write(
+        `installed ${installed.extensionId}@${installed.version} for ${installed.tenantId} (install ${installed.installId})\n` +
+          `  grants: ${installed.grants.join(', ') || 'none'}\n` +
+          (installed.ui === undefined ? '' : `  ui: ${installed.ui.src}\n`),
+      );
+    });
+}

@@ -1,0 +1,177 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { CliError } from '../internal/errors';
+
+/** Where a running Alga host's admin API is, and its admin token. */
+export interface AdminTarget {
+  /** Base URL of the host, e.g. `http://127.0.0.1:3000`. */
+  readonly host: string;
+  /** The host's admin token. */
+  readonly token: string;
+}
+
+const targetFlags = {
+  host: z.url({ protocol: /^https?$/ }).optional(),
+  token: z.string().min(1).optional(),
+};
+
+/** `--host`/`--token`, falling back to `ALGA_HOST_URL`/`ALGA_ADMIN_TOKEN`; `USAGE` when missing. */
+export function adminTarget(
+  flags: { host?: string | undefined; token?: string | undefined },
+  command: string,
+): AdminTarget {
+  const host = flags.host ?? process.env.ALGA_HOST_URL;
+  const token = flags.token ?? process.env.ALGA_ADMIN_TOKEN;
+  if (host === undefined || host === '') {
+    throw new CliError('USAGE', `alga ${command}: pass --host <url> or set ALGA_HOST_URL`);
+  }
+  if (token === undefined || token === '') {
+    throw new CliError(
+      'USAGE',
+      `alga ${command}: pass --token <admin token> or set ALGA_ADMIN_TOKEN`,
+    );
+  }
+  if (!/^https?:\/\/[^/]/.test(host)) {
+    throw new CliError('USAGE', `alga ${command}: --host must be an http: or https: URL`);
+  }
+  return { host: host.replace(/\/+$/, ''), token };
+}
+
+/**
+ * Calls the admin API and returns its JSON; a refusal becomes a `REMOTE` error carrying the
+ * host's status, code and message (`413 PAYLOAD_TOO_LARGE: ...`).
+ */
+export async function callAdmin(
+  target: AdminTarget,
+  path: string,
+  init: { method: string; body?: BodyInit; json?: unknown },
+): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(`${target.host}${path}`, {
+      method: init.method,
+      headers: {
+        authorization: `Bearer ${target.token}`,
+        ...(init.json === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(init.json === undefined
+        ? init.body === undefined
+          ? {}
+          : { body: init.body }
+        : { body: JSON.stringify(init.json) }),
+    });
+  } catch (cause) {
+    throw new CliError('REMOTE', `cannot reach ${target.host} (${(cause as Error).message})`, {
+      cause,
+    });
+  }
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (response.ok && json !== undefined) return json;
+  const error = (
+    json as { error?: { code?: string; message?: string; reason?: string } } | undefined
+  )?.error;
+  const code = error?.reason === undefined ? error?.code : `${error.code}/${error.reason}`;
+  throw new CliError(
+    'REMOTE',
+    `${target.host} answered ${response.status}${code === undefined ? '' : ` ${code}`}: ${
+      error?.message ?? 'no error details'
+    }`,
+  );
+}
+
+async function readInput(path: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (cause) {
+    throw new CliError(
+      'IO',
+      `cannot read ${what} ${path} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`,
+      { cause },
+    );
+  }
+}
+
+/** What the host answered to a publish. */
+export interface PublishResult {
+  readonly extensionId: string;
+  readonly version: string;
+  readonly contentHash: string;
+  /** False when the host already had this exact version (publishing is idempotent). */
+  readonly created: boolean;
+}
+
+const publishAnswer = z.object({
+  extensionId: z.string(),
+  version: z.string(),
+  contentHash: z.string(),
+  created: z.boolean(),
+});
+
+/**
+ * Uploads a bundle and its detached signature to a host's admin API
+ * (`POST /api/v1/extensions`, multipart `bundle` + `signature`). The host verifies both
+ * against its trust bundle before it records the version.
+ *
+ * @example
+ * ```ts
+ * const result = await publishBundle('hello-1.0.0.algabundle', 'hello-1.0.0.algabundle.sig',
+ *   { host: 'http://127.0.0.1:3000', token: process.env.ALGA_ADMIN_TOKEN! });
+ * ```
+ */
+export async function publishBundle(
+  bundlePath: string,
+  sigPath: string,
+  target: AdminTarget,
+): Promise<PublishResult> {
+  const bundle = await readInput(bundlePath, 'bundle');
+  const signature = await readInput(sigPath, 'signature');
+  const form = new FormData();
+  form.set('bundle', new Blob([new Uint8Array(bundle)]), 'bundle.algabundle');
+  form.set(
+    'signature',
+    new Blob([new Uint8Array(signature)], { type: 'application/json' }),
+    'bundle.sig',
+  );
+  const answer = await callAdmin(target, '/api/v1/extensions', { method: 'POST', body: form });
+  const parsed = publishAnswer.safeParse(answer);
+  if (!parsed.success) {
+    throw new CliError('REMOTE', `${target.host} answered the publish with an unexpected body`);
+  }
+  return parsed.data;
+}
+
+const flagsSchema = z.strictObject({ sig: z.string().min(1).optional(), ...targetFlags });
+
+/** Registers `alga publish <bundle> --sig <file> --host <url> --token <admin token>`. */
+export function registerPublish(program: Command): void {
+  program
+    .command('publish <bundle>')
+    .description('upload a signed bundle to a running Alga host (alga serve or your own)')
+    .option('-s, --sig <file>', 'detached signature (default <bundle>.sig)')
+    .option('--host <url>', 'the host, e.g. http://127.0.0.1:3000 (default $ALGA_HOST_URL)')
+    .option('--token <token>', 'the host admin token (default $ALGA_ADMIN_TOKEN)')
+    .action(async (bundle: string, rawFlags: unknown) => {
+      const parsed = flagsSchema.safeParse(rawFlags);
+      if (!parsed.success) {
+        throw new CliError(
+          'USAGE',
+          `alga publish: ${parsed.error.issues[0]?.message ?? 'invalid flags'}`,
+        );
+      }
+      const result = await publishBundle(
+        bundle,
+        parsed.data.sig ?? `${bundle}.sig`,
+        adminTarget(parsed.data, 'publish'),
+      );
+      process.stdout.write(
+        `${result.created ? 'published' : 'already published'} ${result.extensionId}@${result.version} ${result.contentHash}\n`,
+      );
+    });
+}
