@@ -1,0 +1,273 @@
+// Runner overhead: a warm call (`reuse` instance), a fresh-instance call (`fresh`, with spares)
+// and a cold start (new content hash: verify, transpile, compile, instantiate), in worker and
+// process isolation, each against calling the same component's `handle` directly in one
+// thread. Self-contained: its fixture is bench/fixtures/runner-noop. Flags: --quick.
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { buildExtension } from '@alga/cli';
+import {
+  createPinoLogger,
+  createRunner,
+  type EmbeddedRunner,
+  type ExecuteRequest,
+  FsBundleStore,
+  generateSigningKey,
+  type IsolationMode,
+  loadTrustBundle,
+  packBundle,
+  signBundle,
+} from '@alga/host';
+import { transpile } from '@bytecodealliance/jco';
+import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
+
+const quick = process.argv.includes('--quick');
+const N = quick ? 200 : 2_000;
+const COLD = quick ? 2 : 4;
+const here = new URL('.', import.meta.url).pathname;
+const fixture = join(here, 'fixtures', 'runner-noop');
+
+interface Stats {
+  readonly min: number;
+  readonly median: number;
+  readonly p99: number;
+}
+
+function stats(samples: number[]): Stats {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+  return { min: sorted[0] as number, median: at(0.5), p99: at(0.99) };
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// --- the component, built by alga build, packed and signed --------------------------------
+const built = await buildExtension({ dir: fixture });
+const component = await readFile(built.componentPath);
+const manifest = JSON.parse(await readFile(join(fixture, 'manifest.json'), 'utf8')) as Record<
+  string,
+  unknown
+>;
+const root = await mkdtemp(join(tmpdir(), 'alga-runner-bench-'));
+const store = new FsBundleStore({ root: join(root, 'bundles') });
+const key = await generateSigningKey();
+const trust = loadTrustBundle({
+  keys: [{ kid: key.keyId, publicKey: key.publicKeyDocument().publicKey, publisher: 'alga-bench' }],
+});
+const signatures = new Map<string, unknown>();
+
+async function publish(version: string): Promise<{ contentHash: string; version: string }> {
+  const packed = await packBundle({
+    'manifest.json': new TextEncoder().encode(JSON.stringify({ ...manifest, version })),
+    'dist/component.wasm': component,
+  });
+  await store.put(packed.bytes);
+  signatures.set(packed.contentHash, await signBundle(packed.bytes, key));
+  return { contentHash: packed.contentHash, version };
+}
+
+function request(
+  bundle: { contentHash: string; version: string },
+  policy: 'fresh' | 'reuse',
+): ExecuteRequest {
+  return {
+    context: {
+      requestId: randomUUID(),
+      tenantId: 'bench',
+      extensionId: String(manifest.name),
+      installId: 'bench-install',
+      version: bundle.version,
+      contentHash: bundle.contentHash,
+    },
+    http: { method: 'GET', path: '/', query: [], headers: [], body: new Uint8Array(), kind: 'api' },
+    config: {},
+    grants: ['cap:context.read'],
+    egress: [],
+    instancePolicy: policy,
+  };
+}
+
+// --- the baseline: the same component called directly in this thread -----------------------
+type Instantiate = (
+  get: (name: string) => WebAssembly.Module,
+  imports: Record<string, unknown>,
+  core: (module: WebAssembly.Module, imports: WebAssembly.Imports) => WebAssembly.Instance,
+) => Record<string, unknown>;
+type Handle = (request: unknown) => { status: number };
+
+async function loadDirect(): Promise<{ instantiate: () => Handle; loadMs: number }> {
+  const started = performance.now();
+  const { files } = await transpile(component, {
+    name: 'component',
+    instantiation: 'sync',
+    noTypescript: true,
+    quiet: true,
+  });
+  const dir = join(root, `direct-${randomUUID()}`);
+  await mkdir(dir, { recursive: true });
+  const modules = new Map<string, WebAssembly.Module>();
+  for (const [name, bytes] of Object.entries(files)) {
+    if (name.endsWith('.wasm')) modules.set(name, await WebAssembly.compile(bytes));
+  }
+  await writeFile(join(dir, 'component.mjs'), files['component.js'] as Uint8Array);
+  const glue = (await import(pathToFileURL(join(dir, 'component.mjs')).href)) as {
+    instantiate: Instantiate;
+  };
+  const wasi = new WASIShim({ sandbox: { preopens: {}, env: {}, enableNetwork: false } });
+  const instantiate = (): Handle => {
+    const exports = glue.instantiate(
+      (name) => modules.get(name) as WebAssembly.Module,
+      { ...wasi.getImportObject(), 'alga:extension/context': { get: () => ({}) } },
+      (module, imports) => new WebAssembly.Instance(module, imports),
+    );
+    return (exports.handler as { handle: Handle }).handle;
+  };
+  const handle = instantiate();
+  handle(witRequest);
+  return { instantiate, loadMs: performance.now() - started };
+}
+
+const witRequest = {
+  method: 'GET',
+  path: '/',
+  query: [],
+  headers: [],
+  body: new Uint8Array(),
+  params: [],
+  handler: undefined,
+  kind: 'api',
+};
+
+const rows: Array<{ name: string; stats: Stats; baseline: string }> = [];
+const direct = await loadDirect();
+{
+  const handle = direct.instantiate();
+  const warm: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const t = performance.now();
+    handle(witRequest);
+    warm.push(performance.now() - t);
+  }
+  rows.push({ name: 'direct: warm call', stats: stats(warm), baseline: 'direct: warm call' });
+  const fresh: number[] = [];
+  for (let i = 0; i < N / 4; i++) {
+    const t = performance.now();
+    direct.instantiate()(witRequest);
+    fresh.push(performance.now() - t);
+    // One macrotask between instances, as between requests: lets V8 collect the old ones.
+    await pause(0);
+  }
+  rows.push({
+    name: 'direct: new instance + call',
+    stats: stats(fresh),
+    baseline: 'direct: warm call',
+  });
+  const cold: number[] = [];
+  for (let i = 0; i < COLD; i++) cold.push((await loadDirect()).loadMs);
+  rows.push({
+    name: 'direct: cold (transpile+compile+instantiate+call)',
+    stats: stats(cold),
+    baseline: 'direct: warm call',
+  });
+}
+
+// --- the runner -----------------------------------------------------------------------------
+async function measure(
+  runner: EmbeddedRunner,
+  bundle: { contentHash: string; version: string },
+  policy: 'fresh' | 'reuse',
+  gapMs: number,
+) {
+  for (let i = 0; i < 20; i++) await runner.execute(request(bundle, policy));
+  const samples: number[] = [];
+  for (let i = 0; i < N / (policy === 'fresh' ? 4 : 1); i++) {
+    const t = performance.now();
+    const response = await runner.execute(request(bundle, policy));
+    samples.push(performance.now() - t);
+    if (response.status !== 200)
+      throw new Error(`bench request failed: ${response.status} ${response.error?.code}`);
+    if (gapMs > 0) await pause(gapMs);
+  }
+  return stats(samples);
+}
+
+let versionCounter = 0;
+for (const mode of ['worker', 'process'] as IsolationMode[]) {
+  const dataDir = join(root, `data-${mode}`);
+  const options = {
+    source: undefined,
+    store,
+    trust,
+    signatures: async (hash: string) => signatures.get(hash),
+    dataDir,
+    isolation: { mode, size: 2, spares: 1 },
+    logger: createPinoLogger('silent'),
+  };
+  const runner = createRunner(options);
+  const bundle = await publish('1.0.0');
+  await runner.warm(bundle.contentHash);
+  rows.push({
+    name: `${mode}: warm call (reuse)`,
+    stats: await measure(runner, bundle, 'reuse', 0),
+    baseline: 'direct: warm call',
+  });
+  rows.push({
+    name: `${mode}: fresh instance (spare ready)`,
+    stats: await measure(runner, bundle, 'fresh', 5),
+    baseline: 'direct: new instance + call',
+  });
+  rows.push({
+    name: `${mode}: fresh instance (back to back)`,
+    stats: await measure(runner, bundle, 'fresh', 0),
+    baseline: 'direct: new instance + call',
+  });
+  const cold: number[] = [];
+  for (let i = 0; i < COLD; i++) {
+    const fresh = await publish(`1.0.${++versionCounter}`);
+    const t = performance.now();
+    const response = await runner.execute(request(fresh, 'fresh'));
+    cold.push(performance.now() - t);
+    if (response.status !== 200) throw new Error(`cold request failed: ${response.error?.code}`);
+  }
+  rows.push({
+    name: `${mode}: cold start (new hash: verify+transpile+compile)`,
+    stats: stats(cold),
+    baseline: 'direct: cold (transpile+compile+instantiate+call)',
+  });
+  await runner.close();
+  // A restart: the transpiled output is on disk, so only verify + compile + instantiate remain.
+  const restarted = createRunner(options);
+  const restartSamples: number[] = [];
+  const t = performance.now();
+  const first = await restarted.execute(request(bundle, 'fresh'));
+  restartSamples.push(performance.now() - t);
+  if (first.status !== 200) throw new Error(`restart request failed: ${first.error?.code}`);
+  rows.push({
+    name: `${mode}: cold start after restart (transpile cached)`,
+    stats: stats(restartSamples),
+    baseline: 'direct: cold (transpile+compile+instantiate+call)',
+  });
+  await restarted.close();
+}
+
+const byName = new Map(rows.map((row) => [row.name, row.stats]));
+const warmDirect = byName.get('direct: warm call') as Stats;
+const ms = (value: number) =>
+  value < 1 ? `${(value * 1000).toFixed(0)} µs` : `${value.toFixed(2)} ms`;
+console.log(`runner bench (${quick ? 'quick' : 'full'}; noop handler; ${N} warm samples)\n`);
+console.log('| case | min | median | p99 | × direct warm | × like-for-like direct |');
+console.log('| --- | --- | --- | --- | --- | --- |');
+for (const row of rows) {
+  const like = byName.get(row.baseline) as Stats;
+  console.log(
+    `| ${row.name} | ${ms(row.stats.min)} | ${ms(row.stats.median)} | ${ms(row.stats.p99)} | ${(row.stats.median / warmDirect.median).toFixed(1)} | ${(row.stats.median / like.median).toFixed(1)} |`,
+  );
+}
+await mkdir(join(here, 'results'), { recursive: true });
+await writeFile(
+  join(here, 'results', 'runner.json'),
+  `${JSON.stringify({ at: new Date().toISOString(), quick, rows }, null, 2)}\n`,
+);
