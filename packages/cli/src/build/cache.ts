@@ -6,13 +6,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { findUp } from './paths';
 
 /**
- * The default cache folder: `node_modules/.cache/alga/build` in the nearest folder above the
- * project that has a `node_modules` (the project itself after `npm install`).
+ * The root of alga's caches: `$ALGA_CACHE_DIR` when set (to share one cache between projects
+ * or keep it across CI runs), else `node_modules/.cache/alga` in the nearest folder above
+ * `from` that has a `node_modules` (the project itself after `npm install`).
  */
+export function cacheRoot(from: string): string {
+  const configured = process.env.ALGA_CACHE_DIR;
+  if (configured !== undefined && configured !== '') return resolve(configured);
+  const base = findUp(from, (dir) => existsSync(join(dir, 'node_modules'))) ?? resolve(from);
+  return join(base, 'node_modules', '.cache', 'alga');
+}
+
+/** The default build cache folder: `build/` under {@link cacheRoot}. */
 export function defaultCacheDir(projectDir: string): string {
-  const base =
-    findUp(projectDir, (dir) => existsSync(join(dir, 'node_modules'))) ?? resolve(projectDir);
-  return join(base, 'node_modules', '.cache', 'alga', 'build');
+  return join(cacheRoot(projectDir), 'build');
 }
 
 /** A cached build: the component bytes and its metadata. */

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CLI_PACKAGE_DIR, findPackageJson, findUp } from '../build/paths';
+import { cacheRoot } from '../build/cache';
+import { CLI_PACKAGE_DIR, findPackageJson } from '../build/paths';
 import { TestingError } from './errors';
 
 /** A component transpiled by jco into ESM plus core modules, ready for a worker to load. */
@@ -23,10 +24,9 @@ interface JcoApi {
   ): Promise<{ files: Record<string, Uint8Array>; imports: string[] }>;
 }
 
-/** The default cache root: `node_modules/.cache/alga/transpile` in the nearest folder with node_modules. */
+/** The default transpile cache folder: `transpile/` under the alga cache root (see `ALGA_CACHE_DIR`). */
 export function defaultTranspileCacheDir(from: string): string {
-  const base = findUp(from, (dir) => existsSync(join(dir, 'node_modules'))) ?? from;
-  return join(base, 'node_modules', '.cache', 'alga', 'transpile');
+  return join(cacheRoot(from), 'transpile');
 }
 
 async function loadJco(): Promise<JcoApi> {
