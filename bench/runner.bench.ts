@@ -110,7 +110,7 @@ async function loadDirect(): Promise<{ instantiate: () => Handle; loadMs: number
   await mkdir(dir, { recursive: true });
   const modules = new Map<string, WebAssembly.Module>();
   for (const [name, bytes] of Object.entries(files)) {
-    if (name.endsWith('.wasm')) modules.set(name, await WebAssembly.compile(bytes));
+    if (name.endsWith('.wasm')) modules.set(name, await WebAssembly.compile(new Uint8Array(bytes)));
   }
   await writeFile(join(dir, 'component.mjs'), files['component.js'] as Uint8Array);
   const glue = (await import(pathToFileURL(join(dir, 'component.mjs')).href)) as {
@@ -198,7 +198,6 @@ let versionCounter = 0;
 for (const mode of ['worker', 'process'] as IsolationMode[]) {
   const dataDir = join(root, `data-${mode}`);
   const options = {
-    source: undefined,
     store,
     trust,
     signatures: async (hash: string) => signatures.get(hash),
