@@ -81,9 +81,15 @@ function pairs(
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** `com.acme.hello@1.2.0` or `@acme/hello@1.2.0` into id and version; no `@version`: the latest. */
+function splitVersion(extension: string): { extensionId: string; version?: string } {
+  const at = extension.lastIndexOf('@');
+  if (at <= 0) return { extensionId: extension };
+  return { extensionId: extension.slice(0, at), version: extension.slice(at + 1) };
+}
+
 const flagsSchema = z.strictObject({
   tenant: z.string().min(1),
-  version: z.string().min(1).optional(),
   grant: z.array(z.string()).optional(),
   egress: z.array(z.string()).optional(),
   config: z.array(z.string()).optional(),
@@ -92,13 +98,14 @@ const flagsSchema = z.strictObject({
   token: z.string().optional(),
 });
 
-/** Registers `alga install <extensionId> --tenant <t> [...] --host <url> --token <admin token>`. */
+/** Registers `alga install <extensionId>[@version] --tenant <t> [...] --host <url> --token <admin token>`. */
 export function registerInstall(program: Command): void {
   program
-    .command('install <extensionId>')
-    .description('install a published extension for a tenant on a running Alga host')
+    .command('install <extension>')
+    .description(
+      'install a published extension (<extensionId> or <extensionId>@<version>) for a tenant on a running Alga host',
+    )
     .requiredOption('--tenant <tenant>', 'the tenant to install for')
-    .option('--version <version>', 'version to install (default: the latest active)')
     .option(
       '--grant <capability>',
       'grant a capability (repeat); default: the catalog defaults',
@@ -117,7 +124,7 @@ export function registerInstall(program: Command): void {
     )
     .option('--host <url>', 'the host, e.g. http://127.0.0.1:3000 (default $ALGA_HOST_URL)')
     .option('--token <token>', 'the host admin token (default $ALGA_ADMIN_TOKEN)')
-    .action(async (extensionId: string, rawFlags: unknown) => {
+    .action(async (extension: string, rawFlags: unknown) => {
       const parsed = flagsSchema.safeParse(rawFlags);
       if (!parsed.success) {
         throw new CliError(
@@ -126,6 +133,7 @@ export function registerInstall(program: Command): void {
         );
       }
       const flags = parsed.data;
+      const { extensionId, version } = splitVersion(extension);
       const secrets: Record<string, string> = {};
       for (const [key, variable] of Object.entries(
         pairs(flags.secretEnv ?? [], '--secret-env', false),
@@ -143,7 +151,7 @@ export function registerInstall(program: Command): void {
         {
           tenant: flags.tenant,
           extensionId,
-          ...(flags.version === undefined ? {} : { version: flags.version }),
+          ...(version === undefined ? {} : { version }),
           ...(flags.grant === undefined ? {} : { grants: flags.grant }),
           ...(flags.egress === undefined ? {} : { egress: flags.egress }),
           ...(flags.config === undefined ? {} : { config: pairs(flags.config, '--config', true) }),

@@ -1,0 +1,349 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateSigningKey, packBundle, readBundle } from '@alga/host';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildExtension } from '../src/build/index';
+import { packToFile } from '../src/commands/pack';
+import { signFile } from '../src/commands/sign';
+
+const ALGA = fileURLToPath(new URL('../bin/alga.js', import.meta.url));
+const FIXTURE = fileURLToPath(
+  new URL('../../host/test/fixtures/gateway-statuses/', import.meta.url),
+);
+const EXT = 'com.alga.gateway-statuses';
+const SECRET = 'sk-serve-test-never-print-me';
+// The real binary runs the TypeScript sources through tsx: seconds per start on a busy machine.
+const SPAWN_TIMEOUT = 90_000;
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the real `alga` binary to completion. */
+function alga(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [ALGA, ...args], {
+      env: { ...process.env, ALGA_ADMIN_TOKEN: '', ALGA_HOST_URL: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A running `alga serve` and everything it printed so far. */
+interface Served {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly adminToken: string;
+  output(): string;
+  /** Sends SIGTERM and resolves with the exit code once it drained and stopped. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `alga serve` and waits for its banner (and, when generated, its admin token). */
+function serve(args: readonly string[], env: Record<string, string> = {}): Promise<Served> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [ALGA, 'serve', ...args], {
+      env: { ...process.env, ALGA_ADMIN_TOKEN: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const url = /alga serve: listening on (http:\/\/\S+)/.exec(out)?.[1];
+      const token = /admin token \(generated[^)]*\): (\S+)/.exec(out)?.[1] ?? env.ALGA_ADMIN_TOKEN;
+      if (url !== undefined && token !== undefined && token !== '') {
+        resolve({
+          child,
+          url,
+          adminToken: token,
+          output: () => out,
+          stop: async () => {
+            child.kill('SIGTERM');
+            return exited;
+          },
+        });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.once('exit', (code) => reject(new Error(`alga serve exited ${code}:\n${out}`)));
+  });
+}
+
+/** A GET sent byte for byte: fetch would normalise dot segments and backslashes away. */
+function raw(base: string, target: string): Promise<number> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, path: target }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('alga serve, publish and install, end to end over loopback', () => {
+  let dir: string;
+  let served: Served;
+  let bundlePath: string;
+  let variantPath: string;
+  let variantHash: string;
+  let trustPath: string;
+  const keys: Record<string, string> = {};
+
+  const admin = (path: string, body?: unknown) =>
+    fetch(`${served.url}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${served.adminToken}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const call = (tenant: string, path: string, init: RequestInit = {}) =>
+    fetch(`${served.url}/api/ext/${EXT}${path}`, {
+      ...init,
+      headers: {
+        authorization: `Bearer ${keys[tenant]}`,
+        ...(init.headers as Record<string, string>),
+      },
+    });
+  const code = async (response: Response) =>
+    ((await response.json()) as { error: { code: string } }).error.code;
+  const target = () => ['--host', served.url, '--token', served.adminToken];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'alga-serve-'));
+    const key = await generateSigningKey();
+    const keyPath = join(dir, 'signer.key');
+    await writeFile(keyPath, key.toPkcs8Pem(), { mode: 0o600 });
+    trustPath = join(dir, 'trust.json');
+    await writeFile(
+      trustPath,
+      JSON.stringify({
+        keys: [{ ...key.publicKeyDocument('alga-tests'), publisher: 'alga-tests' }],
+      }),
+    );
+    await buildExtension({ dir: FIXTURE });
+    bundlePath = (await packToFile(FIXTURE, { out: join(dir, 'statuses.algabundle') })).path;
+    await signFile(bundlePath, keyPath);
+    // The same extension as version 1.0.1: another content hash, to spoil on disk later.
+    const files = new Map((await readBundle(new Uint8Array(await readFile(bundlePath)))).files);
+    const manifest = JSON.parse(new TextDecoder().decode(files.get('manifest.json')));
+    files.set(
+      'manifest.json',
+      new TextEncoder().encode(JSON.stringify({ ...manifest, version: '1.0.1' })),
+    );
+    const variant = await packBundle(files);
+    variantHash = variant.contentHash;
+    variantPath = join(dir, 'statuses-1.0.1.algabundle');
+    await writeFile(variantPath, variant.bytes);
+    await signFile(variantPath, keyPath);
+
+    served = await serve([
+      '--data',
+      join(dir, 'data'),
+      '--port',
+      '0',
+      '--trust',
+      trustPath,
+      '--gateway-timeout-ms',
+      '3000',
+      '--max-request-bytes',
+      '65536',
+      '--rate-limit-tenant',
+      '20/60',
+    ]);
+  }, 300_000);
+
+  afterAll(async () => {
+    if (served !== undefined && served.child.exitCode === null) await served.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('prints its URL and a generated admin token, and answers /healthz', async () => {
+    expect(served.adminToken).toMatch(/^alga_at_[A-Za-z0-9_-]{43}$/);
+    expect(await (await fetch(`${served.url}/healthz`)).json()).toEqual({ status: 'ok' });
+  });
+
+  it(
+    'alga publish uploads signed bundles; a wrong token is refused',
+    async () => {
+      const refused = await alga([
+        'publish',
+        bundlePath,
+        '--host',
+        served.url,
+        '--token',
+        'wrong-token-0123456789',
+      ]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('answered 401 UNAUTHENTICATED');
+      const published = await alga(['publish', bundlePath, ...target()]);
+      expect(published.stderr).toBe('');
+      expect(published.code).toBe(0);
+      expect(published.stdout).toMatch(
+        new RegExp(`^published ${EXT}@1\\.0\\.0 sha256:[0-9a-f]{64}\\n$`),
+      );
+      expect((await alga(['publish', variantPath, ...target()])).code).toBe(0);
+      const again = await alga(['publish', bundlePath, ...target()]);
+      expect(again.stdout).toMatch(/^already published /);
+    },
+    SPAWN_TIMEOUT * 2,
+  );
+
+  it(
+    'alga install installs for a tenant with grants, config and a secret from the environment',
+    async () => {
+      for (const tenant of ['acme', 'flood', 'tamper']) {
+        const created = await admin('/api/v1/tenants', { tenant });
+        keys[tenant] = ((await created.json()) as { apiKey: string }).apiKey;
+      }
+      const installed = await alga(
+        [
+          'install',
+          `${EXT}@1.0.0`,
+          '--tenant',
+          'acme',
+          '--grant',
+          'cap:context.read',
+          '--grant',
+          'cap:log.emit',
+          '--grant',
+          'cap:config.read',
+          '--config',
+          'greeting=Hola',
+          '--secret-env',
+          'apiKey=TEST_API_KEY',
+          ...target(),
+        ],
+        { TEST_API_KEY: SECRET },
+      );
+      expect(installed.stderr).toBe('');
+      expect(installed.code).toBe(0);
+      expect(installed.stdout).toContain(`installed ${EXT}@1.0.0 for acme`);
+      expect(installed.stdout).toContain('grants: cap:context.read, cap:log.emit, cap:config.read');
+      expect(installed.stdout).toContain(`ui: ${served.url}/ext-ui/${EXT}/sha256:`);
+      expect(installed.stdout).not.toContain(SECRET);
+      const flood = await alga(['install', `${EXT}@1.0.0`, '--tenant', 'flood', ...target()]);
+      expect(flood.code).toBe(0);
+      const tamper = await alga(['install', `${EXT}@1.0.1`, '--tenant', 'tamper', ...target()]);
+      expect(tamper.code).toBe(0);
+      const missing = await alga([
+        'install',
+        'com.example.absent',
+        '--tenant',
+        'acme',
+        ...target(),
+      ]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('answered 404 NOT_FOUND');
+    },
+    SPAWN_TIMEOUT * 4,
+  );
+
+  it('calls an endpoint with the tenant key; the guest never sees the key or a cookie', async () => {
+    const response = await call('acme', '/hello', { headers: { cookie: 'sid=browser' } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      greeting: 'Hola',
+      tenant: 'acme',
+      injectedTenant: 'acme',
+      configVersion: '1',
+      authorization: null,
+      cookie: null,
+    });
+  });
+
+  it('never passes a set-cookie from the handler to the client', async () => {
+    const response = await call('acme', '/cookie');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('set-cookie')).toBeNull();
+    expect(response.headers.get('x-ext-cookie')).toBe('tried');
+  });
+
+  it('serves the UI asset and revalidates it with 304', async () => {
+    const listed = (await (await admin('/api/v1/extensions')).json()) as {
+      extensions: { versions: { version: string; contentHash: string }[] }[];
+    };
+    const hash = listed.extensions[0]?.versions.find((v) => v.version === '1.0.0')?.contentHash;
+    const src = `${served.url}/ext-ui/${EXT}/${hash}/index.html`;
+    const page = await fetch(src);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>Gateway statuses</title>');
+    expect(page.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const etag = page.headers.get('etag') ?? '';
+    const revalidated = await fetch(src, { headers: { 'if-none-match': etag } });
+    expect(revalidated.status).toBe(304);
+    const script = await fetch(`${served.url}/ext-ui/${EXT}/${hash}/app.js`);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    const prefix = `/ext-ui/${EXT}/${hash}`;
+    for (const path of [
+      `${prefix}/../../../etc/passwd`,
+      `${prefix}/%2e%2e/manifest.json`,
+      `${prefix}/%252e%252e/manifest.json`,
+      `${prefix}/..\\manifest.json`,
+    ]) {
+      expect(await raw(served.url, path), path).toBe(404);
+    }
+  });
+
+  it('answers 400, 403, 404, 413 and 504 from the fixture extension', async () => {
+    const malformed = await call('acme', '/items/%E0%A4%A');
+    expect([malformed.status, await code(malformed)]).toEqual([400, 'BAD_REQUEST']);
+    const denied = await call('acme', '/secret');
+    expect(denied.status).toBe(403);
+    expect(await denied.text()).not.toContain(SECRET);
+    const undeclared = await call('acme', '/not-declared');
+    expect([undeclared.status, await code(undeclared)]).toEqual([404, 'ENDPOINT_NOT_FOUND']);
+    const large = await call('acme', '/echo', { method: 'POST', body: 'x'.repeat(70_000) });
+    expect([large.status, await code(large)]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    const slow = await call('acme', '/slow');
+    expect([slow.status, await code(slow)]).toEqual([504, 'TIMEOUT']);
+    expect((await call('acme', '/items/7')).status).toBe(200);
+  });
+
+  it('answers 429 with retry-after past the tenant rate limit', async () => {
+    for (let i = 0; i < 20; i += 1) expect((await call('flood', '/items/1')).status).toBe(200);
+    const limited = await call('flood', '/items/1');
+    expect([limited.status, await code(limited)]).toEqual([429, 'RATE_LIMITED']);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it(
+    'drains on SIGTERM, and after a restart answers 502 for a bundle altered on disk',
+    async () => {
+      expect(await served.stop()).toBe(0);
+      expect(served.output()).toContain('alga serve: SIGTERM, draining in-flight requests');
+      expect(served.output()).not.toContain(SECRET);
+      const stored = join(dir, 'data', 'bundles', 'sha256', variantHash.slice('sha256:'.length));
+      const bytes = await readFile(stored);
+      bytes[bytes.length - 100] = (bytes[bytes.length - 100] ?? 0) ^ 0xff;
+      await writeFile(stored, bytes);
+      served = await serve(['--data', join(dir, 'data'), '--port', '0', '--trust', trustPath], {
+        ALGA_ADMIN_TOKEN: 'restart-admin-token-0123456789',
+      });
+      const spoiled = await call('tamper', '/hello');
+      expect([spoiled.status, await code(spoiled)]).toEqual([502, 'INTEGRITY']);
+      expect((await call('acme', '/items/8')).status).toBe(200);
+    },
+    SPAWN_TIMEOUT,
+  );
+});
