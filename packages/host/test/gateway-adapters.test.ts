@@ -1,14 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodeListener, isSuspiciousTarget } from '../src/gateway/adapters';
-
-const EXPRESS_FIXTURE = fileURLToPath(
-  new URL('./fixtures/gateway-express/server.ts', import.meta.url),
-);
+import { createNodeListener, isSuspiciousTarget, toExpressHandler } from '../src/gateway/adapters';
 
 /** Echoes what the web-standard handler saw: method, full path, body length, one header. */
 async function echo(request: Request): Promise<Response> {
@@ -105,21 +99,26 @@ describe('node:http adapter', () => {
 });
 
 describe('Express adapter', () => {
-  let child: ChildProcess;
+  let server: Server;
   let base: string;
   beforeAll(async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', EXPRESS_FIXTURE], {
-      cwd: fileURLToPath(new URL('..', import.meta.url)),
-      env: { ...process.env, NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-    base = `http://127.0.0.1:${line.toString().trim()}`;
+    const app = express();
+    app.use('/api/ext', toExpressHandler(echo));
+    app.use('/parsed', express.json(), toExpressHandler(echo));
+    app.use(
+      (
+        error: Error & { code?: string },
+        _req: express.Request,
+        res: express.Response,
+        _next: express.NextFunction,
+      ) => {
+        res.status(500).json({ code: error.code });
+      },
+    );
+    server = createServer(app);
+    base = await listen(server);
   });
-  afterAll(async () => {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('hands the handler the full original URL and body, and writes its answer back', async () => {
     const response = await fetch(`${base}/api/ext/com.example.hello/a/b?q=2`, {
