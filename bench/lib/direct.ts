@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { transpile } from '@bytecodealliance/jco';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
@@ -71,7 +71,11 @@ export async function transpileDirect(
   await mkdir(staging, { recursive: true });
   // jco emits ESM with a .js name: the folder's package.json makes Node load it as a module.
   await writeFile(join(staging, 'package.json'), '{"type":"module"}\n');
-  for (const [name, bytes] of Object.entries(files)) await writeFile(join(staging, name), bytes);
+  for (const [name, bytes] of Object.entries(files)) {
+    if (name.endsWith('.d.ts')) continue;
+    await mkdir(dirname(join(staging, name)), { recursive: true });
+    await writeFile(join(staging, name), bytes);
+  }
   await writeFile(join(staging, 'done'), '');
   await rm(dir, { recursive: true, force: true });
   await rename(staging, dir);

@@ -114,6 +114,11 @@ export function formatValue(value: number | undefined, unit: Unit): string {
   return value.toFixed(2);
 }
 
+/** A value and its unit (ratios carry their `x` already). */
+export function withUnit(value: number, unit: Unit): string {
+  return unit === 'x' ? formatValue(value, unit) : `${formatValue(value, unit)} ${unit}`;
+}
+
 /** Prints rows as an aligned plain-text table. */
 export function printTable(title: string, header: readonly string[], rows: readonly string[][]) {
   const widths = header.map((cell, column) =>
@@ -133,8 +138,19 @@ export function printTable(title: string, header: readonly string[], rows: reado
 
 /** Rows of the figures table, shared by the console and the docs writer. */
 export function figureRows(figures: readonly Figure[]): { header: string[]; rows: string[][] } {
+  const notes = figures.some((figure) => figure.note !== undefined);
   return {
-    header: ['figure', 'unit', 'min', 'median', 'p99', 'baseline (median)', 'ratio', 'overhead'],
+    header: [
+      'figure',
+      'unit',
+      'min',
+      'median',
+      'p99',
+      'baseline (median)',
+      'ratio',
+      'overhead',
+      ...(notes ? ['note'] : []),
+    ],
     rows: figures.map((figure) => [
       figure.label,
       figure.unit,
@@ -146,6 +162,7 @@ export function figureRows(figures: readonly Figure[]): { header: string[]; rows
         : `${formatValue(figure.baseline.summary.median, figure.unit)} (${figure.baseline.label})`,
       figure.ratio === undefined ? '-' : formatValue(figure.ratio, 'x'),
       figure.overhead === undefined ? '-' : formatValue(figure.overhead, figure.unit),
+      ...(notes ? [figure.note ?? ''] : []),
     ]),
   };
 }
@@ -156,8 +173,8 @@ export function targetRows(targets: readonly Target[]): { header: string[]; rows
     header: ['target', 'measured', 'limit', 'relative', 'met'],
     rows: targets.map((target) => [
       target.description,
-      `${formatValue(target.value, target.unit)} ${target.unit}`,
-      `${target.op} ${formatValue(target.limit, target.unit)} ${target.unit}`,
+      withUnit(target.value, target.unit),
+      `${target.op} ${withUnit(target.limit, target.unit)}`,
       target.ratio ?? '-',
       target.met ? 'yes' : 'NO',
     ]),

@@ -11,6 +11,10 @@ import {
   signaturesFromRegistry,
 } from '@alga/host';
 import { type BenchHost, createBenchHost } from './fixtures';
+import { BENCH_DIR } from './report';
+
+/** The runner data folder benches share, so warm figures never include a transpile. */
+export const RUNNER_CACHE = join(BENCH_DIR, 'node_modules', '.cache', 'alga', 'runner');
 
 /** A logger that drops everything: benches measure the path, not stdout. */
 export const SILENT_LOGGER: RunnerLogger = {
@@ -30,7 +34,10 @@ export interface StackOptions {
   readonly timeoutMs?: number;
   /** The runner's memory cap per guest. */
   readonly memoryBytes?: number;
-  /** Where the runner keeps transpiled components (default: under the host's folder). */
+  /**
+   * Where the runner keeps transpiled components. Default: `bench/node_modules/.cache/alga/runner`,
+   * shared by runs (bundles pack deterministically, so their hashes and transpiles repeat).
+   */
   readonly dataDir?: string;
   /** Extra runner options (providers' settings). */
   readonly runner?: Partial<RunnerOptions>;
@@ -60,7 +67,7 @@ export async function createBenchStack(
     store: host.bundles,
     trust: host.trust,
     signatures: signaturesFromRegistry(host.store),
-    dataDir: options.dataDir ?? join(host.root, 'runner'),
+    dataDir: options.dataDir ?? RUNNER_CACHE,
     isolation: { mode: 'worker', size: options.size ?? 2, spares: options.spares ?? 1 },
     instancePolicy: options.policy,
     limits: {

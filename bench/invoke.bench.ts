@@ -1,0 +1,218 @@
+// Warm invoke overhead: gateway.fetch(Request) -> runner -> worker -> guest handle -> Response,
+// in this process, against calling the same component's `handle` directly in this thread.
+import { benchArgs, pick } from './lib/args';
+import { loadDirect, witRequest } from './lib/direct';
+import { buildFixture, createBenchHost, jsonPayload } from './lib/fixtures';
+import { Report } from './lib/report';
+import { createBenchStack } from './lib/stack';
+import { mapSummary, samplePair, summarize, throughput } from './lib/stats';
+
+const args = benchArgs();
+const report = new Report('invoke', 'Warm invoke overhead (in process)', args.quick);
+const samples = pick(args, 3000, 400);
+const warmup = pick(args, 300, 100);
+const toUs = (values: number[]) => values.map((value) => value * 1000);
+
+const host = await createBenchHost();
+const noop = await host.publishAndInstall('noop', 'bench');
+const echo = await host.publishAndInstall('json', 'bench');
+const reuse = await createBenchStack({ policy: 'reuse' }, host);
+const fresh = await createBenchStack({ policy: 'fresh' }, host);
+for (const stack of [reuse, fresh]) {
+  await stack.runner.warm(noop.contentHash, noop);
+  await stack.runner.warm(echo.contentHash, echo);
+}
+
+const direct = {
+  noop: (await loadDirect((await buildFixture('noop')).component)).instantiate(),
+  json: (await loadDirect((await buildFixture('json')).component)).instantiate(),
+};
+const payload = jsonPayload();
+const payloadBytes = new TextEncoder().encode(payload);
+
+async function viaGateway(stack: typeof reuse, path: string, body?: string): Promise<void> {
+  const extensionId = path.startsWith('/noop') ? noop.extensionId : echo.extensionId;
+  const response = await stack.gateway.fetch(
+    stack.request(
+      extensionId,
+      path,
+      body === undefined
+        ? {}
+        : { method: 'POST', body, headers: { 'content-type': 'application/json' } },
+    ),
+  );
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`gateway answered ${response.status}: ${text}`);
+}
+
+function directCall(kind: 'noop' | 'json'): void {
+  const response =
+    kind === 'noop'
+      ? direct.noop.handle(witRequest('GET', '/noop', undefined, 'noop'))
+      : direct.json.handle(witRequest('POST', '/echo', payloadBytes, 'echo'));
+  if (response.status !== 200) throw new Error(`direct call answered ${response.status}`);
+}
+
+const cases = [
+  { id: 'noop', label: 'noop', path: '/noop', body: undefined, kind: 'noop' as const },
+  { id: 'json', label: '10 KB JSON echo', path: '/echo', body: payload, kind: 'json' as const },
+];
+const medians: Record<string, number> = {};
+for (const { id, label, path, body, kind } of cases) {
+  for (const [policy, stack] of [
+    ['reuse', reuse],
+    ['fresh', fresh],
+  ] as const) {
+    const pair = await samplePair(
+      () => viaGateway(stack, path, body),
+      () => directCall(kind),
+      { warmup, samples },
+    );
+    const subject = summarize(toUs(pair.subject));
+    const baseline = summarize(toUs(pair.baseline));
+    medians[`${policy}.${id}`] = subject.median;
+    medians[`direct.${id}`] = baseline.median;
+    report.add({
+      id: `invoke.${policy}.${id}`,
+      label: `gateway.fetch ${policy} ${label}`,
+      unit: 'us',
+      subject,
+      baseline: { label: 'direct handle()', summary: baseline },
+      ratio: subject.median / baseline.median,
+      overhead: subject.median - baseline.median,
+    });
+  }
+}
+
+// Where the overhead goes: the runner alone (no Request/Response, no registry or routing).
+const runnerOnly = await samplePair(
+  () =>
+    reuse.runner.execute({
+      context: {
+        requestId: crypto.randomUUID(),
+        tenantId: 'bench',
+        extensionId: noop.extensionId,
+        installId: 'bench-direct-runner',
+        version: noop.version,
+        contentHash: noop.contentHash,
+      },
+      http: {
+        method: 'GET',
+        path: '/noop',
+        query: [],
+        headers: [],
+        body: new Uint8Array(),
+        handler: 'noop',
+        kind: 'api',
+      },
+      config: {},
+      grants: [],
+      egress: [],
+    }),
+  () => directCall('noop'),
+  { warmup, samples },
+);
+const runnerSummary = summarize(toUs(runnerOnly.subject));
+const runnerBaseline = summarize(toUs(runnerOnly.baseline));
+report.add({
+  id: 'invoke.runner.noop',
+  label: 'runner.execute reuse noop (no gateway)',
+  unit: 'us',
+  subject: runnerSummary,
+  baseline: { label: 'direct handle()', summary: runnerBaseline },
+  ratio: runnerSummary.median / runnerBaseline.median,
+  overhead: runnerSummary.median - runnerBaseline.median,
+});
+
+// Throughput in process: requests in flight through gateway.fetch, against direct calls in a loop.
+const total = pick(args, 20_000, 4_000);
+const rounds = pick(args, 5, 2);
+const directRate: number[] = [];
+for (let i = 0; i < rounds; i++) {
+  directRate.push(
+    (
+      await throughput(async () => directCall('noop'), {
+        concurrency: 1,
+        total: Math.min(total, 20_000),
+      })
+    ).perSecond,
+  );
+}
+const directRates = summarize(directRate);
+for (const concurrency of [1, 8, 64]) {
+  const rates: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    rates.push(
+      (await throughput(() => viaGateway(reuse, '/noop'), { concurrency, total })).perSecond,
+    );
+  }
+  const summary = summarize(rates);
+  const figure = report.add({
+    id: `invoke.throughput.c${concurrency}`,
+    label: `gateway.fetch reuse noop, ${concurrency} in flight`,
+    unit: 'req/s',
+    subject: summary,
+    baseline: { label: 'direct handle() calls/s', summary: directRates },
+    ratio: summary.median / directRates.median,
+  });
+  if (concurrency === 64) {
+    report.target({
+      id: 'invoke.throughput',
+      description: 'in-process noop throughput, reuse (median of rounds, 64 in flight)',
+      value: figure.subject.median,
+      limit: 4000,
+      unit: 'req/s',
+      op: '>=',
+      ratio: `${(figure.ratio ?? 0).toFixed(3)}x direct calls/s`,
+    });
+  }
+}
+
+const reuseNoop = (medians['reuse.noop'] ?? Number.NaN) - (medians['direct.noop'] ?? Number.NaN);
+report.target({
+  id: 'invoke.reuse.overhead',
+  description: 'warm reuse overhead above the direct call (p50, noop)',
+  value: reuseNoop,
+  limit: 150,
+  unit: 'us',
+  op: '<=',
+  ratio: `${((medians['reuse.noop'] ?? 0) / (medians['direct.noop'] ?? 1)).toFixed(1)}x direct`,
+});
+// Fresh against reuse, paired so both see the same moment of the machine.
+const policies = await samplePair(
+  () => viaGateway(fresh, '/noop'),
+  () => viaGateway(reuse, '/noop'),
+  { warmup, samples },
+);
+const freshSummary = summarize(toUs(policies.subject));
+const reuseSummary = summarize(toUs(policies.baseline));
+const added = mapSummary(freshSummary, (value) => (value - reuseSummary.median) / 1000);
+report.add({
+  id: 'invoke.fresh-vs-reuse',
+  label: 'gateway.fetch fresh noop, paired with reuse',
+  unit: 'us',
+  subject: freshSummary,
+  baseline: { label: 'reuse', summary: reuseSummary },
+  ratio: freshSummary.median / reuseSummary.median,
+  overhead: freshSummary.median - reuseSummary.median,
+});
+report.target({
+  id: 'invoke.fresh.added',
+  description: 'fresh policy added latency over reuse (p50, low load)',
+  value: added.median,
+  limit: 1,
+  unit: 'ms',
+  op: '<=',
+  ratio: `${(freshSummary.median / reuseSummary.median).toFixed(2)}x reuse`,
+});
+
+report.note(
+  'Overhead = subject median minus direct-call median, both sampled alternately in the same run. The direct call is the same component transpiled by jco and called in this thread (preview2-shim WASI, no worker).',
+);
+report.note(
+  'Gateway path: Request -> identity -> rate limiter (on, limits far above the load) -> resolveInstall (cached) -> manifest route -> runner (scheduler, worker pool, postMessage) -> response policy -> Response; the body is read by the caller.',
+);
+await report.finish();
+await reuse.close();
+await fresh.close();
+await host.close();
