@@ -287,6 +287,7 @@ export function runnerContract(
       const elapsed = performance.now() - started;
       expect(response.status).toBe(504);
       expect(errorCode(response)).toBe('TIMEOUT');
+      expect(['timeout', undefined]).toContain(response.error?.limit);
       expect(elapsed).toBeGreaterThanOrEqual(timeoutMs);
       expect(elapsed - timeoutMs).toBeLessThan(50);
       const after = await run('/echo');

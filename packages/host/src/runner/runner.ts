@@ -104,7 +104,11 @@ function errorResponse(error: RunnerError): ExecuteResponse {
     status: RUNNER_ERROR_STATUS[error.code],
     headers: [['content-type', 'application/json']],
     body: encodeJson({ error: { code: error.code, message: error.message } }),
-    error: { code: error.code, message: error.message },
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.limit === undefined ? {} : { limit: error.limit }),
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import type { CapabilityId } from '@alga/manifest';
 import type { SecretEnvelope } from '../secrets/sealer';
-import type { RunnerErrorCode } from './errors';
+import type { LimitName, RunnerErrorCode } from './errors';
 
 /** Identifiers of one invocation, carried into logs, events, metrics and the guest's `context.get`. */
 export interface InvocationContext {
@@ -87,6 +87,8 @@ export interface ExecuteRequest {
 export interface ExecuteError {
   readonly code: RunnerErrorCode;
   readonly message: string;
+  /** Which limit fired, when the error is a limit. */
+  readonly limit?: LimitName;
 }
 
 /** The handler's answer after the response policy, or a mapped error. */

@@ -1,0 +1,125 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type {
+  DeniedEvent,
+  InvocationEndEvent,
+  InvocationStartEvent,
+  LimitEvent,
+} from '../src/observability/events';
+import { MemoryRegistryStore } from '../src/registry/memory-store';
+import { createRunner, type EmbeddedRunner } from '../src/runner/runner';
+import { createFixtureWorld, type FixtureBundle, requestFor } from './helpers/runner-fixtures';
+
+describe('embedded runner observability', () => {
+  let runner: EmbeddedRunner;
+  let kitchen: FixtureBundle;
+  let records: MemoryRegistryStore;
+  let server: Server;
+  let egress: string;
+  const starts: InvocationStartEvent[] = [];
+  const ends: InvocationEndEvent[] = [];
+  const limits: LimitEvent[] = [];
+  const denials: DeniedEvent[] = [];
+
+  beforeAll(async () => {
+    const world = await createFixtureWorld();
+    kitchen = await world.bundle('kitchen');
+    records = new MemoryRegistryStore();
+    await records.open();
+    server = createServer((_req, res) => res.end('0123456789'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    egress = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    runner = createRunner({
+      store: world.store,
+      trust: world.trust,
+      signatures: world.signatures,
+      dataDir: world.dataDir,
+      isolation: { size: 1, spares: 1 },
+      logger: pino({ level: 'silent' }),
+      http: { allow: [egress], allowHttp: true, allowPrivateNetworks: true },
+      records,
+    });
+    runner.events.on('invocation:start', (event) => starts.push(event));
+    runner.events.on('invocation:end', (event) => ends.push(event));
+    runner.events.on('limit', (event) => limits.push(event));
+    runner.events.on('denied', (event) => denials.push(event));
+    await runner.warm(kitchen.contentHash);
+  });
+
+  afterAll(async () => {
+    await runner?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it('emits start and end events with duration, memory, egress bytes and outcome', async () => {
+    const response = await runner.execute(
+      requestFor(kitchen, `/fetch?url=${encodeURIComponent(`http://${egress}/x`)}`, {
+        grants: ['cap:http.fetch'],
+        egress: [egress],
+        context: { requestId: 'req-events' },
+      }),
+    );
+    expect(response.status).toBe(200);
+    expect(starts.find((event) => event.context.requestId === 'req-events')).toMatchObject({
+      method: 'GET',
+      path: '/fetch',
+      kind: 'api',
+    });
+    const end = ends.find((event) => event.context.requestId === 'req-events');
+    expect(end).toMatchObject({ outcome: 'ok', status: 200, policy: 'fresh', mode: 'worker' });
+    expect(end?.durationMs).toBeGreaterThan(0);
+    expect(end?.memoryBytes).toBeGreaterThan(1_048_576);
+    expect(end?.egress.received).toBe(10);
+    expect(end?.egress.sent).toBeGreaterThan(0);
+    expect(await runner.metrics.registry.metrics()).toMatch(
+      /alga_runner_egress_bytes_total\{direction="in"\} 10\b/,
+    );
+  });
+
+  it('reports a timeout as a limit in the error, the event and the metrics, and replaces the isolate', async () => {
+    const response = await runner.execute(
+      requestFor(kitchen, '/loop', {
+        limits: { timeoutMs: 200 },
+        context: { requestId: 'req-loop' },
+      }),
+    );
+    expect(response.error).toMatchObject({ code: 'TIMEOUT', limit: 'timeout' });
+    expect(limits.find((event) => event.context.requestId === 'req-loop')?.limit).toBe('timeout');
+    const metrics = await runner.metrics.registry.metrics();
+    expect(metrics).toContain('alga_runner_limits_total{limit="timeout"} 1');
+    expect(metrics).toContain('alga_runner_timeouts_total 1');
+    expect(metrics).toContain('alga_runner_errors_total{code="TIMEOUT"} 1');
+    expect((await runner.execute(requestFor(kitchen, '/echo'))).status).toBe(200);
+    expect(await runner.metrics.registry.metrics()).toContain(
+      'alga_runner_isolate_replacements_total{reason="timeout"} 1',
+    );
+    expect(runner.stats()).toMatchObject({ mode: 'worker', pool: { replaced: 1 } });
+  });
+
+  it('reports denials by capability', async () => {
+    await runner.execute(requestFor(kitchen, '/secret', { context: { requestId: 'req-denied' } }));
+    expect(denials.find((event) => event.context.requestId === 'req-denied')?.capability).toBe(
+      'cap:secrets.get',
+    );
+    expect(await runner.metrics.registry.metrics()).toContain(
+      'alga_runner_denials_total{capability="cap:secrets.get"} 1',
+    );
+  });
+
+  it('records execution log rows and quota usage through the registry store', async () => {
+    await runner.close();
+    const rows = await records.listExecutionLogs({ tenantId: 'tenant-a', limit: 100 });
+    expect(rows.find((row) => row.requestId === 'req-loop')).toMatchObject({
+      outcome: 'TIMEOUT',
+      status: 504,
+    });
+    expect(rows.find((row) => row.requestId === 'req-events')).toMatchObject({
+      outcome: 'ok',
+      status: 200,
+      egressBytes: expect.any(Number),
+    });
+    expect(runner.stats().invocations.total).toBe(rows.length);
+  });
+});
