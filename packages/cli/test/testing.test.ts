@@ -239,6 +239,26 @@ describe('loadExtension', () => {
     expect(after.status).toBe(200);
   });
 
+  it('reports a trap when a provider fails outside the WIT error contract', async () => {
+    const error = await ext
+      .invoke(
+        { method: 'POST', path: '/proxy', json: {} },
+        {
+          uiProxy: {
+            'tickets.count': () => {
+              throw new Error('host bug');
+            },
+          },
+        },
+      )
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'GUEST_TRAPPED' });
+    expect((error as Error).message).toContain(
+      'the provider of alga:extension/ui-proxy.call threw: host bug',
+    );
+    expect((await ext.invoke({ path: '/print' })).status).toBe(200);
+  });
+
   it('rejects unknown capabilities in grants', async () => {
     await expect(
       ext.invoke({ path: '/whoami' }, { grants: ['cap:everything' as never] }),
@@ -273,4 +293,14 @@ describe('loadComponent', () => {
     });
     expect(fetched.status).toBe(403);
   });
+});
+
+it('@alga/cli/testing exports exactly its public API', async () => {
+  expect(Object.keys(await import('@alga/cli/testing')).sort()).toEqual([
+    'MemoryStorage',
+    'TestingError',
+    'TestingErrorCode',
+    'loadComponent',
+    'loadExtension',
+  ]);
 });
