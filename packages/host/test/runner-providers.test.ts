@@ -18,6 +18,7 @@ import {
 } from '../src/runner/providers/registry';
 import { createSecretsProvider } from '../src/runner/providers/secrets';
 import { createStorageProvider } from '../src/runner/providers/storage';
+import { createUiProxyProvider } from '../src/runner/providers/ui-proxy';
 import type { CallResult } from '../src/runner/worker/protocol';
 import { AesGcmSealer } from '../src/secrets/aes-gcm';
 import { KeyProvider } from '../src/secrets/key-provider';
@@ -398,5 +399,53 @@ describe('http provider', () => {
     ).toEqual({
       err: { tag: 'denied', val: "example.com is not on this install's egress allowlist" },
     });
+  });
+});
+
+describe('ui-proxy provider', () => {
+  it('calls the host over HTTP with the auth key and invocation ids, mapping 404 to not-found', async () => {
+    const seen: Array<{ url: string | undefined; key: unknown; tenant: unknown; body: string }> =
+      [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        seen.push({
+          url: req.url,
+          key: req.headers['x-alga-ui-proxy-key'],
+          tenant: req.headers['x-alga-tenant-id'],
+          body: Buffer.concat(chunks).toString(),
+        });
+        if (req.url === '/routes/missing') return void res.writeHead(404).end();
+        res.end('answer');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/routes/`;
+    const registry = registryWith(createUiProxyProvider({ baseUrl, authKey: 'proxy-key' }));
+    const context = providerContext({ grants: new Set(['cap:ui_proxy']) });
+    const payload = new TextEncoder().encode('{"q":1}');
+    expect(
+      await registry.call('alga:extension/ui-proxy', 'call', ['tickets.list', payload], context),
+    ).toEqual({
+      ok: new TextEncoder().encode('answer'),
+    });
+    expect(seen[0]).toEqual({
+      url: '/routes/tickets.list',
+      key: 'proxy-key',
+      tenant: 't1',
+      body: '{"q":1}',
+    });
+    expect(
+      await registry.call('alga:extension/ui-proxy', 'call', ['missing', payload], context),
+    ).toEqual({
+      err: { tag: 'not-found', val: 'no UI proxy route named missing' },
+    });
+    expect(
+      await registry.call('alga:extension/ui-proxy', 'call', ['../admin', payload], context),
+    ).toMatchObject({
+      err: { tag: 'invalid' },
+    });
+    await new Promise((resolve) => server.close(resolve));
   });
 });
