@@ -40,9 +40,11 @@ function Board() {
   }, []);
 
   useEffect(() => {
-    void bridge.ready.then(() => bridge.resize('auto')).then(load, (error: unknown) => {
-      setFailure(describe(error));
-    });
+    void bridge.ready
+      .then(() => bridge.resize('auto'))
+      .then(load, (error: unknown) => {
+        setFailure(describe(error));
+      });
   }, [load]);
 
   const recordVisit = async () => {
@@ -52,7 +54,11 @@ function Board() {
       setSummary((previous) => (previous === undefined ? previous : { ...previous, visits }));
       toasts.add({ title: `Visit ${visits} recorded`, tone: 'success' }, { timeout: 4000 });
     } catch (error) {
-      toasts.add({ title: 'Could not record the visit', description: describe(error), tone: 'danger' });
+      toasts.add({
+        title: 'Could not record the visit',
+        description: describe(error),
+        tone: 'danger',
+      });
     } finally {
       setRecording(false);
     }

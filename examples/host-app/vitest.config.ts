@@ -1,0 +1,3 @@
+import { algaProject } from '../../vitest.shared';
+
+export default algaProject('host-app');
