@@ -243,9 +243,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   async function manifestOf(install: GatewayInstall): Promise<Manifest> {
     const cached = manifests.get(install.contentHash);
     if (cached !== undefined) return cached;
-    const version = await unavailableOnThrow(
+    const version = await fromRegistry(
       options.store.getVersion(install.extensionId, install.version),
-      'registry',
     );
     if (version === undefined || version.contentHash !== install.contentHash) {
       throw new GatewayError(
@@ -256,30 +255,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     const manifest = parseManifest(version.manifest);
     manifests.set(install.contentHash, manifest);
     return manifest;
-  }
-
-  async function resolveInstall(
-    tenantId: string,
-    extensionId: string,
-  ): Promise<GatewayInstall | undefined> {
-    try {
-      return await options.registry.resolveInstall(tenantId, extensionId);
-    } catch (cause) {
-      if (
-        cause instanceof RegistryError &&
-        (cause.code === 'NOT_INSTALLED' || cause.code === 'NOT_FOUND')
-      ) {
-        return undefined;
-      }
-      if (cause instanceof GatewayError) throw cause;
-      throw new GatewayError(
-        GatewayErrorCode.UNAVAILABLE,
-        'The registry is unavailable; retry shortly.',
-        {
-          cause,
-        },
-      );
-    }
   }
 
   async function handle(request: Request, requestId: string, trace: Trace): Promise<Response> {
@@ -299,7 +274,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     trace.tenantId = identity.tenantId;
     await enforceRate(rateLimiter.consumeTenant(identity.tenantId));
-    const install = await resolveInstall(identity.tenantId, route.extensionId);
+    const install = await fromRegistry(
+      options.registry.resolveInstall(identity.tenantId, route.extensionId),
+    );
     if (install === undefined) {
       throw new GatewayError(
         GatewayErrorCode.NOT_INSTALLED,
@@ -486,14 +463,25 @@ async function enforceRate(
   );
 }
 
-async function unavailableOnThrow<T>(work: Promise<T>, what: string): Promise<T> {
+/**
+ * The registry's answer: `undefined` also when it throws that the thing does not exist (the
+ * registry service throws `NOT_INSTALLED`, stores return `undefined`); any other failure is
+ * `UNAVAILABLE`, so a database outage is a 503, never a 404.
+ */
+async function fromRegistry<T>(work: Promise<T | undefined>): Promise<T | undefined> {
   try {
     return await work;
   } catch (cause) {
+    if (
+      cause instanceof RegistryError &&
+      (cause.code === 'NOT_INSTALLED' || cause.code === 'NOT_FOUND')
+    ) {
+      return undefined;
+    }
     if (cause instanceof GatewayError) throw cause;
     throw new GatewayError(
       GatewayErrorCode.UNAVAILABLE,
-      `The ${what} is unavailable; retry shortly.`,
+      'The registry is unavailable; retry shortly.',
       {
         cause,
       },
