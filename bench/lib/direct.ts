@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { transpile } from '@bytecodealliance/jco';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import { BENCH_DIR } from './report';
@@ -52,12 +54,13 @@ type Instantiate = (
 
 const CACHE = join(BENCH_DIR, 'node_modules', '.cache', 'alga', 'bench-direct');
 
-/** Transpiles `component` with jco (sync instantiation, like the runner), cached on disk. */
+/** Transpiles `component` with jco (sync instantiation, like the runner), cached under `cacheDir`. */
 export async function transpileDirect(
   component: Uint8Array,
+  cacheDir = CACHE,
 ): Promise<{ dir: string; transpileMs: number }> {
   const hex = createHash('sha256').update(component).digest('hex');
-  const dir = join(CACHE, hex);
+  const dir = join(cacheDir, hex);
   if (existsSync(join(dir, 'done'))) return { dir, transpileMs: 0 };
   const started = performance.now();
   const { files } = await transpile(component, {
@@ -97,8 +100,8 @@ function handlerOf(exports: Record<string, unknown>): DirectComponent['handle'] 
  * Loads `component` for calls in this thread, with no worker, no runner and no gateway: the
  * least any host can spend on a call, which the runner's figures are measured against.
  */
-export async function loadDirect(component: Uint8Array): Promise<DirectProgram> {
-  const { dir, transpileMs } = await transpileDirect(component);
+export async function loadDirect(component: Uint8Array, cacheDir?: string): Promise<DirectProgram> {
+  const { dir, transpileMs } = await transpileDirect(component, cacheDir);
   const glue = (await import(pathToFileURL(join(dir, 'component.js')).href)) as {
     instantiate: Instantiate;
   };
@@ -145,4 +148,36 @@ export function witRequest(
     handler,
     kind: 'api',
   };
+}
+
+const FRESH_TRANSPILE_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+import(workerData.jcoUrl)
+  .then((jco) => jco.transpile(workerData.component, { name: 'component', instantiation: 'sync', noTypescript: true, quiet: true }))
+  .then((out) => parentPort.postMessage({ files: Object.keys(out.files).length }))
+  .catch((error) => parentPort.postMessage({ error: String(error) }));
+`;
+
+/**
+ * Milliseconds to transpile `component` in a new worker that loads jco first: what the
+ * runner's transpile cache does on a miss (one throwaway worker per transpile).
+ */
+export function transpileInFreshWorker(component: Uint8Array): Promise<number> {
+  const jcoUrl = pathToFileURL(
+    createRequire(import.meta.url).resolve('@bytecodealliance/jco'),
+  ).href;
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(FRESH_TRANSPILE_WORKER, {
+      eval: true,
+      workerData: { component, jcoUrl },
+    });
+    worker.once('message', (message: { error?: string }) => {
+      const elapsed = performance.now() - started;
+      void worker.terminate();
+      if (message.error !== undefined) reject(new Error(message.error));
+      else resolve(elapsed);
+    });
+    worker.once('error', reject);
+  });
 }

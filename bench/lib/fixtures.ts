@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildExtension } from '@alga/cli';
@@ -97,29 +97,42 @@ export interface BenchHost {
     tenantId: string,
     options?: Omit<InstallOptions, 'actor'> & { packVersion?: string },
   ): Promise<{ extensionId: string; version: string; contentHash: string }>;
-  /** Closes the store and deletes the folder. */
-  close(): Promise<void>;
+  /**
+   * Closes the store and deletes the folder, unless `keepFiles` (to reopen it, as after a
+   * restart) or it was reopened (its creator owns it).
+   */
+  close(options?: { keepFiles?: boolean }): Promise<void>;
 }
 
-/** Creates a {@link BenchHost}: SQLite registry store (the embedded default), fs bundle store. */
-export async function createBenchHost(): Promise<BenchHost> {
-  const root = await mkdtemp(join(tmpdir(), 'alga-bench-'));
+/**
+ * Creates a {@link BenchHost}: SQLite registry store (the embedded default), fs bundle store.
+ * With `reopen`, opens the folder of an earlier host (a restart): same stores, same trust
+ * (from its `bench-trust.json`) and same secrets key.
+ */
+export async function createBenchHost(reopen?: string): Promise<BenchHost> {
+  const root = reopen ?? (await mkdtemp(join(tmpdir(), 'alga-bench-')));
   const bundles = new FsBundleStore({ root: join(root, 'bundles') });
   const store = new SqliteRegistryStore({ dataDir: root });
   await store.open();
   const signingKey = await generateSigningKey();
-  const trust = loadTrustBundle({
-    keys: [
-      {
-        kid: signingKey.keyId,
-        publicKey: signingKey.publicKeyDocument().publicKey,
-        publisher: PUBLISHER,
-      },
-    ],
-  });
-  const sealer = new AesGcmSealer(
-    KeyProvider.fromKeys([{ kid: 'bench', key: crypto.getRandomValues(new Uint8Array(32)) }]),
-  );
+  const trustPath = join(root, 'bench-trust.json');
+  const secretsKeyPath = join(root, 'bench-secrets.key');
+  if (reopen === undefined) {
+    const document = {
+      keys: [
+        {
+          kid: signingKey.keyId,
+          publicKey: signingKey.publicKeyDocument().publicKey,
+          publisher: PUBLISHER,
+        },
+      ],
+    };
+    await writeFile(trustPath, JSON.stringify(document));
+    const key = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
+    await writeFile(secretsKeyPath, `bench:${key}\n`, { mode: 0o600 });
+  }
+  const trust = loadTrustBundle(trustPath);
+  const sealer = new AesGcmSealer(await KeyProvider.fromFile(secretsKeyPath));
   const registry = createRegistry({ store, bundles, trust, sealer });
   const publish: BenchHost['publish'] = async (bundle) => {
     const signature = await signBundle(bundle.bytes, signingKey);
@@ -150,9 +163,11 @@ export async function createBenchHost(): Promise<BenchHost> {
       });
       return published;
     },
-    async close() {
+    async close(options = {}) {
       await store.close();
-      await rm(root, { recursive: true, force: true });
+      if (reopen === undefined && options.keepFiles !== true) {
+        await rm(root, { recursive: true, force: true });
+      }
     },
   };
 }
@@ -173,4 +188,31 @@ export function jsonPayload(bytes = 10 * 1024): string {
     text = JSON.stringify(items);
   }
   return text;
+}
+
+/** An unsigned LEB128 encoding of `value`. */
+function leb128(value: number): number[] {
+  const out: number[] = [];
+  let rest = value;
+  do {
+    let byte = rest & 0x7f;
+    rest >>>= 7;
+    if (rest !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (rest !== 0);
+  return out;
+}
+
+/**
+ * `component` with a custom section named after `tag` appended: the same behaviour under a new
+ * digest, so every cold-start sample misses every cache keyed by bytes, as a new build would.
+ */
+export function uniqueComponent(component: Uint8Array, tag: string): Uint8Array {
+  const name = new TextEncoder().encode(`alga-bench-${tag}`);
+  const body = [...leb128(name.byteLength), ...name];
+  const section = Uint8Array.from([0, ...leb128(body.length), ...body]);
+  const out = new Uint8Array(component.byteLength + section.byteLength);
+  out.set(component);
+  out.set(section, component.byteLength);
+  return out;
 }

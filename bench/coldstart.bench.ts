@@ -1,0 +1,239 @@
+// Cold start: (1) publish -> first response for a content hash the host has never run, in a
+// running host; (2) first response after a process restart, with the on-disk transpile cache.
+// Each publish sample uses a component with a unique custom section, so no cache keyed by
+// bytes can help, exactly as after a real new build.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packBundle, signBundle, verifyBundle } from '@alga/host';
+import { benchArgs, pick } from './lib/args';
+import { loadDirect, transpileInFreshWorker, witRequest } from './lib/direct';
+import { ADMIN, buildFixture, createBenchHost, uniqueComponent } from './lib/fixtures';
+import { BENCH_DIR, Report } from './lib/report';
+import { createBenchStack } from './lib/stack';
+import { summarize } from './lib/stats';
+
+const args = benchArgs();
+const report = new Report('coldstart', 'Cold start', args.quick);
+const samples = pick(args, 8, 3);
+const runId = Date.now().toString(36);
+
+// (1) publish -> first response, in a host whose workers are already up.
+const host = await createBenchHost();
+const runnerDir = await mkdtemp(join(tmpdir(), 'alga-bench-cold-'));
+const directDir = join(runnerDir, 'direct');
+const stack = await createBenchStack({ policy: 'fresh', dataDir: join(runnerDir, 'runner') }, host);
+const warmup = await host.publishAndInstall('limits', 'warmup');
+const warmResponse = await stack.gateway.fetch(
+  stack.request(warmup.extensionId, '/noop', { tenantId: 'warmup' }),
+);
+await warmResponse.arrayBuffer();
+let instantiateMs = 0;
+stack.runner.events.on('invocation:end', (event) => {
+  instantiateMs = event.instantiateMs;
+});
+
+const noop = await buildFixture('noop');
+const parts = {
+  publish: [] as number[],
+  firstResponse: [] as number[],
+  verify: [] as number[],
+  transpileFresh: [] as number[],
+  transpileLoaded: [] as number[],
+  compile: [] as number[],
+  instantiateRunner: [] as number[],
+  instantiate: [] as number[],
+  call: [] as number[],
+  direct: [] as number[],
+};
+for (let i = 0; i < samples; i++) {
+  const component = uniqueComponent(noop.component, `${runId}-${i}`);
+  const version = `1.0.${i + 1}`;
+  const packed = await packBundle({
+    'manifest.json': new TextEncoder().encode(JSON.stringify({ ...noop.manifest, version })),
+    'dist/component.wasm': component,
+  });
+  const tenantId = `cold-${i}`;
+  let started = performance.now();
+  const published = await host.publish(packed);
+  await host.registry.install(tenantId, published.extensionId, { version, actor: ADMIN });
+  parts.publish.push(performance.now() - started);
+  started = performance.now();
+  const response = await stack.gateway.fetch(
+    stack.request(published.extensionId, '/noop', { tenantId }),
+  );
+  await response.arrayBuffer();
+  parts.firstResponse.push(performance.now() - started);
+  if (response.status !== 200) throw new Error(`cold request answered ${response.status}`);
+  parts.instantiateRunner.push(instantiateMs);
+
+  // The same stages by hand, on the same bytes, one at a time (after the measured request).
+  const signature = await signBundle(packed.bytes, host.signingKey);
+  started = performance.now();
+  await verifyBundle(packed.bytes, signature, host.trust);
+  parts.verify.push(performance.now() - started);
+  parts.transpileFresh.push(await transpileInFreshWorker(component));
+  started = performance.now();
+  const program = await loadDirect(component, directDir);
+  parts.transpileLoaded.push(program.transpileMs);
+  parts.compile.push(program.compileMs);
+  started = performance.now();
+  const instance = program.instantiate();
+  parts.instantiate.push(performance.now() - started);
+  started = performance.now();
+  instance.handle(witRequest('GET', '/noop', undefined, 'noop'));
+  parts.call.push(performance.now() - started);
+  parts.direct.push(
+    (parts.transpileLoaded.at(-1) ?? 0) +
+      (parts.compile.at(-1) ?? 0) +
+      (parts.instantiate.at(-1) ?? 0) +
+      (parts.call.at(-1) ?? 0),
+  );
+}
+await stack.close();
+
+const first = summarize(parts.firstResponse);
+const direct = summarize(parts.direct);
+const publishFigure = report.add({
+  id: 'coldstart.publish.first-response',
+  label: 'publish -> first response (new content hash)',
+  unit: 'ms',
+  subject: first,
+  baseline: { label: 'in-thread transpile+compile+instantiate+call', summary: direct },
+  ratio: first.median / direct.median,
+  overhead: first.median - direct.median,
+});
+report.add({
+  id: 'coldstart.publish.publish',
+  label: '  publish + install (verify, store, record)',
+  unit: 'ms',
+  subject: summarize(parts.publish),
+});
+const stages: Array<[string, string, number[]]> = [
+  ['verify', '  stage: verifyBundle', parts.verify],
+  [
+    'transpile-worker',
+    '  stage: jco transpile in a new worker (runner path)',
+    parts.transpileFresh,
+  ],
+  ['transpile-loaded', '  stage: jco transpile, jco already loaded', parts.transpileLoaded],
+  ['compile', '  stage: WebAssembly.compile core modules', parts.compile],
+  ['instantiate-runner', '  stage: instantiate in the runner worker', parts.instantiateRunner],
+  ['instantiate', '  stage: instantiate in this thread', parts.instantiate],
+  ['call', '  stage: first handle() call', parts.call],
+];
+for (const [id, label, values] of stages) {
+  report.add({ id: `coldstart.stage.${id}`, label, unit: 'ms', subject: summarize(values) });
+}
+report.target({
+  id: 'coldstart.publish',
+  description: 'cold start after publish, to first response (median)',
+  value: publishFigure.subject.median,
+  limit: 150,
+  unit: 'ms',
+  op: '<=',
+  ratio: `${(publishFigure.ratio ?? 0).toFixed(2)}x the in-thread stages`,
+});
+
+// (2) restart: a new process on the same data folders, the transpile cache on disk.
+const restartHost = await createBenchHost();
+const installed = await restartHost.publishAndInstall('noop', 'bench');
+const primer = await createBenchStack(
+  { policy: 'fresh', dataDir: join(restartHost.root, 'runner') },
+  restartHost,
+);
+await primer.runner.warm(installed.contentHash, installed);
+await primer.close();
+await loadDirect(noop.component, join(restartHost.root, 'direct'));
+await restartHost.close({ keepFiles: true });
+
+interface RestartAnswer {
+  status: number;
+  firstResponseMs: number;
+  respondedAt: number;
+  sinceStartMs: number;
+  instantiateMs?: number;
+}
+async function restart(mode: 'runner' | 'direct'): Promise<RestartAnswer & { processMs: number }> {
+  const spawnedAt = performance.timeOrigin + performance.now();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '--conditions=@alga/source',
+      '--import',
+      'tsx',
+      join(BENCH_DIR, 'lib', 'child-restart.ts'),
+      restartHost.root,
+      installed.extensionId,
+      mode,
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  const [answer] = (await once(child, 'message')) as [RestartAnswer];
+  await once(child, 'exit');
+  if (answer.status !== 200) throw new Error(`restart (${mode}) answered ${answer.status}`);
+  return { ...answer, processMs: answer.respondedAt - spawnedAt };
+}
+const restarts = {
+  runner: [] as RestartAnswer[],
+  direct: [] as RestartAnswer[],
+  runnerProcess: [] as number[],
+  directProcess: [] as number[],
+};
+for (let i = 0; i < samples; i++) {
+  const runner = await restart('runner');
+  restarts.runner.push(runner);
+  restarts.runnerProcess.push(runner.processMs);
+  const directRun = await restart('direct');
+  restarts.direct.push(directRun);
+  restarts.directProcess.push(directRun.processMs);
+}
+const restartFirst = summarize(restarts.runner.map((run) => run.firstResponseMs));
+const restartDirect = summarize(restarts.direct.map((run) => run.firstResponseMs));
+const restartFigure = report.add({
+  id: 'coldstart.restart.first-response',
+  label: 'restart: runner created -> first response (disk cache)',
+  unit: 'ms',
+  subject: restartFirst,
+  baseline: { label: 'in-thread load from a disk transpile cache + call', summary: restartDirect },
+  ratio: restartFirst.median / restartDirect.median,
+  overhead: restartFirst.median - restartDirect.median,
+});
+report.add({
+  id: 'coldstart.restart.instantiate',
+  label: '  of which instantiate in the runner worker',
+  unit: 'ms',
+  subject: summarize(restarts.runner.map((run) => run.instantiateMs ?? 0)),
+});
+const processRunner = summarize(restarts.runnerProcess);
+const processDirect = summarize(restarts.directProcess);
+report.add({
+  id: 'coldstart.restart.process',
+  label: 'restart: process spawn -> first response',
+  unit: 'ms',
+  subject: processRunner,
+  baseline: { label: 'spawn -> in-thread first call', summary: processDirect },
+  ratio: processRunner.median / processDirect.median,
+  overhead: processRunner.median - processDirect.median,
+});
+report.target({
+  id: 'coldstart.restart',
+  description: 'first response after restart with the disk cache (median, from runner creation)',
+  value: restartFigure.subject.median,
+  limit: 100,
+  unit: 'ms',
+  op: '<=',
+  ratio: `${(restartFigure.ratio ?? 0).toFixed(2)}x in-thread`,
+});
+report.note(
+  'Publish samples each run a component made unique by an appended custom section (same code, new digest), so the transpile cache cannot hit. Stages are re-measured by hand on the same bytes after the timed request; "instantiate in the runner worker" comes from the runner\'s invocation:end event.',
+);
+report.note(
+  'Restart: a new process opens the SQLite registry, bundle store and runner data folder of an earlier host (the transpile cache filled) and answers one gateway request; spawn time includes Node start-up and loading @alga/host through tsx.',
+);
+await report.finish();
+await host.close();
+await rm(runnerDir, { recursive: true, force: true });
+await rm(restartHost.root, { recursive: true, force: true });
