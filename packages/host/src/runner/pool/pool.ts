@@ -144,9 +144,12 @@ export class IsolatePool {
           );
         } else if (message.type === 'started') {
           clearTimeout(timer);
-          timer = setTimeout(() => {
-            stop({ kind: 'timeout', elapsedMs: performance.now() - started });
-          }, job.timeoutMs + isolate.deadlineGraceMs);
+          // Count from when the isolate started, not from when its message got here.
+          const late = Math.max(0, performance.timeOrigin + performance.now() - message.at);
+          timer = setTimeout(
+            () => stop({ kind: 'timeout', elapsedMs: performance.now() - started }),
+            Math.max(0, job.timeoutMs - late) + isolate.deadlineGraceMs,
+          );
         } else if (message.type === 'timeout') {
           stop({ kind: 'timeout', elapsedMs: performance.now() - started });
         } else if (message.type === 'stdio') {
@@ -197,7 +200,11 @@ export class IsolatePool {
       if (this.#closed) return;
       this.#replaced++;
       this.#options.onReplace?.(reason);
-      this.#spawn();
+      // Starting a process (or thread) blocks for milliseconds: let the answer to the invocation
+      // that killed this isolate go out first.
+      setImmediate(() => {
+        if (!this.#closed) this.#spawn();
+      });
     });
     isolate.ready.then(
       () => {

@@ -39,7 +39,8 @@ let running: { id: number; timer: NodeJS.Timeout } | undefined;
 
 worker.on('message', (message: FromWorker) => {
   if (message.type === 'started') {
-    const timeoutMs = deadlines.get(message.id) ?? 0;
+    const late = Math.max(0, performance.timeOrigin + performance.now() - message.at);
+    const timeoutMs = Math.max(0, (deadlines.get(message.id) ?? 0) - late);
     running = {
       id: message.id,
       timer: setTimeout(() => {

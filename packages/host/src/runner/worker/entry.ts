@@ -207,7 +207,7 @@ async function invoke(message: InvokeMessage): Promise<void> {
   try {
     if (loaded === undefined) throw new TypeError(`program ${message.programId} was not loaded`);
     const program = await loaded;
-    post({ type: 'started', id: message.id });
+    post({ type: 'started', id: message.id, at: performance.timeOrigin + performance.now() });
     const held = instances.get(slot);
     instances.delete(slot);
     if (

@@ -114,7 +114,12 @@ export type FromWorker =
       readonly args: unknown[];
     }
   /** The program is loaded: the deadline starts now (instantiating counts, loading does not). */
-  | { readonly type: 'started'; readonly id: number }
+  | {
+      readonly type: 'started';
+      readonly id: number;
+      /** When, in epoch ms (`performance.timeOrigin + performance.now()`): the deadline counts from here. */
+      readonly at: number;
+    }
   | {
       readonly type: 'stdio';
       readonly id: number;
