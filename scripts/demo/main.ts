@@ -1,4 +1,4 @@
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AdminTarget } from '@alga/cli';
 import { type HostApp, startHostApp } from '@alga/example-host-app';
@@ -17,7 +17,7 @@ import {
   warm,
 } from './steps';
 
-const USAGE = `npm run demo [-- --port <n>] [--check] [--fresh]
+const USAGE = `npm run demo [-- --port <n>] [--check] [--fresh] [--data <dir>]
 
 Builds the example extensions, signs them with a dev key, publishes them to an embedded
 Alga host, installs them for two tenants and serves a host page on http://localhost:<port>.
@@ -25,8 +25,9 @@ Alga host, installs them for two tenants and serves a host page on http://localh
   --port <n>  port of the host page (default $PORT, else 3000; 0 picks a free one)
   --check     start, run the printed curl commands as a self-check, then stop (for CI)
   --fresh     start the host with an empty registry (keys, bundles and build caches stay)
+  --data <d>  where keys, bundles and the host's data live (default .alga/demo, git-ignored)
 
-Data lives under .alga/demo/ (git-ignored). Ctrl-C stops the host cleanly.
+Ctrl-C stops the host cleanly.
 `;
 
 const optionsSchema = z.object({
@@ -37,6 +38,7 @@ const optionsSchema = z.object({
     .max(65_535, 'must be 0 to 65535'),
   check: z.boolean(),
   fresh: z.boolean(),
+  data: z.string().min(1, 'must name a folder'),
 });
 
 /** One of the printed curl commands, with what it must answer. */
@@ -52,6 +54,7 @@ function parseOptions(argv: readonly string[]): z.infer<typeof optionsSchema> | 
     port?: string | undefined;
     check?: boolean | undefined;
     fresh?: boolean | undefined;
+    data?: string | undefined;
     help?: boolean | undefined;
   };
   try {
@@ -61,6 +64,7 @@ function parseOptions(argv: readonly string[]): z.infer<typeof optionsSchema> | 
         port: { type: 'string' },
         check: { type: 'boolean' },
         fresh: { type: 'boolean' },
+        data: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -73,10 +77,12 @@ function parseOptions(argv: readonly string[]): z.infer<typeof optionsSchema> | 
     port: values.port ?? process.env.PORT ?? 3000,
     check: values.check ?? false,
     fresh: values.fresh ?? false,
+    data: values.data ?? join(REPO_ROOT, '.alga', 'demo'),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new DemoError('USAGE', `--port / PORT ${issue?.message ?? 'is invalid'}\n\n${USAGE}`);
+    const flag = issue?.path[0] === 'port' ? '--port / PORT' : `--${String(issue?.path[0])}`;
+    throw new DemoError('USAGE', `${flag} ${issue?.message ?? 'is invalid'}\n\n${USAGE}`);
   }
   return parsed.data;
 }
@@ -181,7 +187,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const write = (text: string) => process.stdout.write(text);
-  const dataDir = join(REPO_ROOT, '.alga', 'demo');
+  const dataDir = resolve(options.data);
   const hostDir = join(dataDir, 'host');
   let app: HostApp | undefined;
   let stopping: Promise<number> | undefined;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import {
   type AdminTarget,
   buildExtension,
@@ -70,7 +70,7 @@ export async function devKey(
   await writeAtomically(trustPath, `${JSON.stringify(trust, null, 2)}\n`);
   return {
     value: { key, trustPath },
-    detail: `${created ? 'created' : 'reused'} ${key.keyId.slice(0, 20)}…, trust bundle ${trustPath.replace(`${REPO_ROOT}`, '')}`,
+    detail: `${created ? 'created' : 'reused'} ${key.keyId.slice(0, 20)}…, trust bundle ${relative(process.cwd(), trustPath)}`,
   };
 }
 
