@@ -74,12 +74,14 @@ export class ComponentWorker {
       workerData: { dir: this.#transpiled.dir, port: port2, signal },
       transferList: [port2],
     });
-    worker.unref();
-    port1.unref();
     this.#worker = worker;
     this.#port = port1;
     this.#signal = new Int32Array(signal);
     port1.on('message', (message: HostCallMessage) => void this.#answer(message));
+    // An idle component must not keep the process alive; `invoke` refs the worker while busy.
+    // (Unref after adding the listener: listening on a port refs it again.)
+    port1.unref();
+    worker.unref();
     this.#ready = new Promise<void>((resolve, reject) => {
       const fail = (error: Error) => {
         const wrapped = new TestingError(
@@ -148,14 +150,17 @@ export class ComponentWorker {
   invoke(request: WitRequest, onImport: ImportHandler, timeoutMs: number): Promise<WitResult> {
     const run = async (): Promise<WitResult> => {
       if (this.#closed) throw new TestingError('CLOSED', 'the component was closed');
-      await this.#start();
-      const worker = this.#worker;
-      if (worker === undefined)
-        throw new TestingError('LOAD_FAILED', 'the component worker is not running');
-      this.#onImport = onImport;
-      const id = this.#nextId++;
+      const started = this.#start();
+      this.#worker?.ref();
       let timer: NodeJS.Timeout | undefined;
       try {
+        await started;
+        const worker = this.#worker;
+        if (worker === undefined) {
+          throw new TestingError('LOAD_FAILED', 'the component worker is not running');
+        }
+        this.#onImport = onImport;
+        const id = this.#nextId++;
         const reply = await new Promise<WorkerReply>((resolve, reject) => {
           this.#pending.set(id, { resolve, reject });
           timer = setTimeout(() => {
@@ -180,6 +185,7 @@ export class ComponentWorker {
       } finally {
         clearTimeout(timer);
         this.#onImport = undefined;
+        this.#worker?.unref();
       }
     };
     const result = this.#queue.then(run, run);
