@@ -1,5 +1,6 @@
 import { CAPABILITY_IDS, type CapabilityId } from '@alga/manifest';
 import { z } from 'zod';
+import { isContentHash } from '../bundle/hash';
 import { RunnerErrorCode } from '../runner/errors';
 import type { ExecuteRequest, ExecuteResponse, RunnerStats } from '../runner/types';
 import { secretEnvelopeSchema } from '../secrets/sealer';
@@ -8,6 +9,9 @@ import { secretEnvelopeSchema } from '../secrets/sealer';
  * The JSON wire form of the runner service (`POST /v1/execute`). Bodies travel as base64
  * (`bodyB64`) so the whole exchange is one JSON document both sides validate with zod.
  */
+const contentHashSchema = z
+  .string()
+  .refine(isContentHash, 'must be sha256: and 64 lower-case hex digits');
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 const pairs = z
   .array(z.tuple([z.string(), z.string()]).readonly())
@@ -38,7 +42,7 @@ const executeRequestSchema = z
         extensionId: z.string().min(1).max(256),
         installId: z.string().min(1).max(256),
         version: z.string().min(1).max(256),
-        contentHash: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+        contentHash: contentHashSchema,
       })
       .strict(),
     http: z
@@ -155,7 +159,7 @@ export function decodeExecuteResponse(json: unknown): {
 
 const warmSchema = z
   .object({
-    contentHash: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+    contentHash: contentHashSchema,
     extensionId: z.string().min(1).max(214).optional(),
     version: z.string().min(1).max(64).optional(),
   })

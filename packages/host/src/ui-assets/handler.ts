@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { computeDigest, isContentHash } from '../bundle/hash';
 import { manifestPaths, readBundle } from '../bundle/read';
 import { parseBundleSignature } from '../bundle/signature';
 import { verifyBundle } from '../bundle/verify';
@@ -67,8 +67,6 @@ interface UiFiles {
   readonly size: number;
 }
 
-const CONTENT_HASH = /^sha256:[0-9a-f]{64}$/;
-
 /**
  * The CSP every asset is served with. Scripts, styles, fonts and images only from the asset
  * origin (inline styles allowed: most UI libraries inject them), no network access from the
@@ -128,8 +126,8 @@ export function extUiUrl(
 export function createUiAssetServer(options: UiAssetServerOptions): UiAssetServer {
   const dotfiles = new Set(options.dotfiles ?? []);
   const csp = uiContentSecurityPolicy(options.frameAncestors ?? ["'self'"]);
-  // Keyed by (extension, content hash): a hash is only ever served under the extension
-  // that published it, even when the same bytes were published under two names.
+  // Keyed by (extension, content hash): the URL's extension id is the caller's to choose, so a
+  // hash loaded for one extension must never answer a request naming another.
   const cache = new LRUCache<string, UiFiles, { extensionId: string; contentHash: string }>({
     maxSize: options.cacheBytes ?? 64 * 1024 * 1024,
     sizeCalculation: (entry) => Math.max(1, entry.size),
@@ -186,7 +184,7 @@ export function createUiAssetServer(options: UiAssetServerOptions): UiAssetServe
     if (taken === undefined) throw notFound();
     const hashSegment = segments[taken.used];
     const contentHash = hashSegment === undefined ? undefined : safeDecode(hashSegment);
-    if (contentHash === undefined || !CONTENT_HASH.test(contentHash)) throw notFound();
+    if (contentHash === undefined || !isContentHash(contentHash)) throw notFound();
     const path = confineAssetPath(segments.slice(taken.used + 1), dotfiles);
     if (path === undefined) throw notFound();
 
@@ -195,8 +193,7 @@ export function createUiAssetServer(options: UiAssetServerOptions): UiAssetServe
     const file = bundle?.files.get(path);
     if (file === undefined) throw notFound();
     if (!file.verified) {
-      const actual = `sha256:${createHash('sha256').update(file.bytes).digest('hex')}`;
-      if (actual !== file.digest) {
+      if (computeDigest(file.bytes) !== file.digest) {
         cache.delete(key);
         options.logger?.error(
           { requestId, extensionId: taken.id, contentHash, path },
