@@ -1,5 +1,6 @@
 // The throughput baseline: a plain node:http server answering the same workloads as the
 // fixtures (`ok` for GET /noop, the JSON body parsed and re-serialised for POST /echo).
+// argv[2]: the port (default: any free one).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -17,7 +18,7 @@ const server = createServer((request, response) => {
     response.end(body);
   });
 });
-server.listen(0, '127.0.0.1', () => {
+server.listen(Number(process.argv[2] ?? '0'), '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;
   process.send?.({
     type: 'ready',

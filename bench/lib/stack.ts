@@ -79,7 +79,8 @@ export async function createBenchStack(
     logger: SILENT_LOGGER,
     secrets: { sealer: host.sealer },
     storage: { store: host.store },
-    http: { allow: ['127.0.0.1'], allowHttp: true, allowPrivateNetworks: true },
+    // The operator allows any host; each install's own egress list (from its manifest) decides.
+    http: { allow: ['*'], allowHttp: true, allowPrivateNetworks: true },
     ...options.runner,
   });
   // Rate limits stay on (their cost is part of the path) but far above any bench's rate.
