@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildExtension, CliError, runCli } from '@alga/cli';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { componentEntrySource } from '../src/build/bundle';
+import { BuildCache } from '../src/build/cache';
 import { checkToolchain } from '../src/build/toolchain';
 import { generateWorld } from '../src/build/world';
 
@@ -215,5 +218,43 @@ describe('a real build', () => {
     expect(JSON.parse(asJson.stdout)).toEqual(
       JSON.parse(await readFile(`${KITCHEN}/dist/component.json`, 'utf8')),
     );
+  });
+});
+
+describe('BuildCache', () => {
+  const entry = { component: new Uint8Array([0, 97, 115, 109]), metadata: '{"schema":1}\n' };
+
+  it('builds a key once when several builds ask for it at the same time', async () => {
+    const cache = new BuildCache(await mkdtemp(join(tmpdir(), 'alga-cache-')));
+    let builds = 0;
+    const build = async () => {
+      builds += 1;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return entry;
+    };
+    const results = await Promise.all([
+      cache.getOrBuild('k1', build),
+      cache.getOrBuild('k1', build),
+      cache.getOrBuild('k1', build),
+    ]);
+    expect(builds).toBe(1);
+    expect(results.map((r) => r.metadata)).toEqual([
+      entry.metadata,
+      entry.metadata,
+      entry.metadata,
+    ]);
+    expect([...((await cache.get('k1'))?.component ?? [])]).toEqual([0, 97, 115, 109]);
+    await rm(cache.dir, { recursive: true, force: true });
+  });
+
+  it('takes over a lock left by a builder that is gone', async () => {
+    const cache = new BuildCache(await mkdtemp(join(tmpdir(), 'alga-cache-')));
+    // PID 2^22 + 1 is above Linux's pid_max, so no such process exists.
+    await writeFile(join(cache.dir, '.k2.lock'), `${2 ** 22 + 1}\n${hostname()}\n`);
+    const started = Date.now();
+    await cache.getOrBuild('k2', async () => entry);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(existsSync(join(cache.dir, '.k2.lock'))).toBe(false);
+    await rm(cache.dir, { recursive: true, force: true });
   });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findUp } from './paths';
@@ -20,6 +21,32 @@ export function cacheRoot(from: string): string {
 /** The default build cache folder: `build/` under {@link cacheRoot}. */
 export function defaultCacheDir(projectDir: string): string {
   return join(cacheRoot(projectDir), 'build');
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A lock is left over when its builder (same host) is gone, e.g. after Ctrl-C, or when it is
+ * older than `staleMs` (a builder on another host sharing the cache).
+ */
+async function lockIsStale(lock: string, staleMs: number): Promise<boolean> {
+  const [text, info] = await Promise.all([
+    readFile(lock, 'utf8').catch(() => ''),
+    stat(lock).catch(() => undefined),
+  ]);
+  if (info === undefined) return false;
+  const [pid, host] = text.split('\n');
+  if (host === hostname() && pid !== undefined && /^\d+$/.test(pid) && !processAlive(Number(pid))) {
+    return true;
+  }
+  return Date.now() - info.mtimeMs > staleMs;
 }
 
 /** A cached build: the component bytes and its metadata. */
@@ -70,15 +97,12 @@ export class BuildCache {
         handle = await open(lock, 'wx');
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const age = await stat(lock).then(
-          (info) => Date.now() - info.mtimeMs,
-          () => 0,
-        );
-        if (age > staleMs) await rm(lock, { force: true });
+        if (await lockIsStale(lock, staleMs)) await rm(lock, { force: true });
         else await sleep(250);
         continue;
       }
       try {
+        await handle.writeFile(`${process.pid}\n${hostname()}\n`);
         await handle.close();
         const raced = await this.get(key);
         if (raced !== undefined) return raced;
