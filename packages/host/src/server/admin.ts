@@ -18,9 +18,9 @@ import type { Actor } from '../registry/authorize';
 import type { InstallSummary, Registry } from '../registry/registry';
 import type { RegistryStore } from '../registry/types';
 import { extUiUrl } from '../ui-assets/handler';
-import { bearerToken, tokensEqual } from './auth';
+import { requireBearer } from './auth';
 import { adminError } from './errors';
-import { summarizeZod } from './runner-service';
+import { readJsonBody } from './json';
 import type { TenantKeyStore } from './tenants';
 
 /** Options of {@link createAdminApi}. */
@@ -79,23 +79,8 @@ function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], un
   };
 }
 
-async function readJson<T>(request: Request, schema: z.ZodType<T>): Promise<T> {
-  const bytes = await readBodyCapped(request, MAX_JSON_BYTES, 'the admin API JSON limit');
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (cause) {
-    throw new GatewayError(GatewayErrorCode.BAD_REQUEST, 'The body is not valid JSON.', { cause });
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    throw new GatewayError(
-      GatewayErrorCode.BAD_REQUEST,
-      `The body is invalid: ${summarizeZod(parsed.error)}.`,
-    );
-  }
-  return parsed.data;
-}
+const readJson = <T>(request: Request, schema: z.ZodType<T>): Promise<T> =>
+  readJsonBody(request, MAX_JSON_BYTES, 'the admin API JSON limit', (json) => schema.parse(json));
 
 /** `{tenant}/{extensionId}` from the path after `/api/v1/installs/`, minus `suffix`. */
 function installPath(path: string, suffix: string): { tenant: string; extensionId: string } {
@@ -118,16 +103,13 @@ export function createAdminApi(options: AdminApiOptions): Hono {
   const app = new Hono();
   const maxPublishBytes = maxArchiveBytes(resolveLimits()) + 64 * 1024;
 
-  app.use('/api/v1/*', async (c, next) => {
-    const token = bearerToken(c.req.raw);
-    if (token === undefined || !tokensEqual(token, options.adminToken)) {
-      throw new GatewayError(
-        GatewayErrorCode.UNAUTHENTICATED,
-        'The admin API needs authorization: Bearer <admin token> (--admin-token / ALGA_ADMIN_TOKEN).',
-      );
-    }
-    await next();
-  });
+  app.use(
+    '/api/v1/*',
+    requireBearer(
+      options.adminToken,
+      'The admin API needs authorization: Bearer <admin token> (--admin-token / ALGA_ADMIN_TOKEN).',
+    ),
+  );
 
   const uiOf = async (install: InstallSummary): Promise<{ src: string } | undefined> => {
     const version = await options.store.getVersion(install.extensionId, install.version);

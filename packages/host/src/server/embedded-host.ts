@@ -32,7 +32,7 @@ import { FsBundleStore } from '../store/fs-store';
 import { createTrustSource, loadTrustBundle, type TrustStore } from '../trust/trust';
 import { createUiAssetServer } from '../ui-assets/handler';
 import { createAdminApi } from './admin';
-import { bearerToken, tokensEqual } from './auth';
+import { bearerToken, hasBearer } from './auth';
 import { type HostSettings, type HostSettingsInput, parseHostSettings } from './config';
 import { RemoteRunner } from './remote-runner';
 import { createRunnerService, type ServedRunner } from './runner-service';
@@ -202,10 +202,6 @@ export async function createEmbeddedHost(options: EmbeddedHostOptions): Promise<
   const generated = settings.adminToken === undefined;
   const adminToken =
     settings.adminToken ?? `${ADMIN_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-  const isAdmin = (request: Request) => {
-    const token = bearerToken(request);
-    return token !== undefined && tokensEqual(token, adminToken);
-  };
 
   let inFlight = 0;
   let closing = false;
@@ -247,7 +243,7 @@ export async function createEmbeddedHost(options: EmbeddedHostOptions): Promise<
       new Response(await metrics.metrics(), { headers: { 'content-type': metrics.contentType } }),
   );
   app.get('/api/ext-debug/stream', (c) => {
-    if (!isAdmin(c.req.raw)) {
+    if (!hasBearer(c.req.raw, adminToken)) {
       throw new GatewayError(
         GatewayErrorCode.UNAUTHENTICATED,
         'The debug stream needs authorization: Bearer <admin token>.',

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { readBodyCapped } from '../gateway/body';
 import { GatewayError, GatewayErrorCode } from '../gateway/errors';
 import {
   answerError,
@@ -11,7 +10,8 @@ import {
 import type { LoadHint } from '../runner/engine/engine';
 import { RunnerError } from '../runner/errors';
 import type { Runner } from '../runner/types';
-import { bearerToken, tokensEqual } from './auth';
+import { requireBearer } from './auth';
+import { readJsonBody } from './json';
 import { decodeExecuteRequest, decodeWarmRequest, encodeExecuteResponse } from './wire';
 
 /** Options of {@link createRunnerService}. */
@@ -59,47 +59,24 @@ export function createRunnerService(options: RunnerServiceOptions): RunnerServic
   const maxRequestBytes = options.maxRequestBytes ?? 16 * 1024 * 1024;
   const app = new Hono();
 
-  app.use('/v1/*', async (c, next) => {
-    const token = bearerToken(c.req.raw);
-    if (token === undefined || !tokensEqual(token, options.authToken)) {
-      throw new GatewayError(
-        GatewayErrorCode.UNAUTHENTICATED,
-        'The runner service needs authorization: Bearer <RUNNER_AUTH_TOKEN>.',
-      );
-    }
-    await next();
-  });
-
-  const readJson = async (request: Request): Promise<unknown> => {
-    const bytes = await readBodyCapped(request, maxRequestBytes, 'maxRequestBytes');
-    try {
-      return JSON.parse(new TextDecoder().decode(bytes));
-    } catch (cause) {
-      throw new GatewayError(GatewayErrorCode.BAD_REQUEST, 'The body is not valid JSON.', {
-        cause,
-      });
-    }
-  };
-  const parse = <T>(decode: (json: unknown) => T, json: unknown): T => {
-    try {
-      return decode(json);
-    } catch (cause) {
-      throw new GatewayError(
-        GatewayErrorCode.BAD_REQUEST,
-        `The body is not a valid runner request: ${summarizeZod(cause)}`,
-        { cause },
-      );
-    }
-  };
+  app.use(
+    '/v1/*',
+    requireBearer(
+      options.authToken,
+      'The runner service needs authorization: Bearer <RUNNER_AUTH_TOKEN>.',
+    ),
+  );
+  const readJson = <T>(request: Request, decode: (json: unknown) => T) =>
+    readJsonBody(request, maxRequestBytes, 'maxRequestBytes', decode);
 
   app.post('/v1/execute', async (c) => {
-    const request = parse(decodeExecuteRequest, await readJson(c.req.raw));
+    const request = await readJson(c.req.raw, decodeExecuteRequest);
     const response = await options.runner.execute(request);
     const body = encodeExecuteResponse(response, options.runner.stats());
     return jsonResponse(body, 200, request.context.requestId);
   });
   app.post('/v1/warm', async (c) => {
-    const { contentHash, hint } = parse(decodeWarmRequest, await readJson(c.req.raw));
+    const { contentHash, hint } = await readJson(c.req.raw, decodeWarmRequest);
     await options.runner.warm(contentHash, hint);
     return jsonResponse({ ok: true }, 200, requestIdOf(c.req.raw));
   });
@@ -123,13 +100,4 @@ export function createRunnerService(options: RunnerServiceOptions): RunnerServic
     return answerError(caught, requestIdOf(c.req.raw), options.logger, 'runner service request');
   });
   return { fetch: async (request) => app.fetch(request) };
-}
-
-/** The first zod issue as `path: message`, never the offending value. */
-export function summarizeZod(error: unknown): string {
-  const issues = (error as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
-  const first = issues?.[0];
-  if (first === undefined) return 'malformed';
-  const path = first.path.map(String).join('.');
-  return path === '' ? first.message : `${path}: ${first.message}`;
 }
