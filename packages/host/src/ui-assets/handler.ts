@@ -90,7 +90,8 @@ export function uiContentSecurityPolicy(frameAncestors: readonly string[]): stri
 
 /**
  * The URL of a UI asset under `publicBase` (`RUNNER_PUBLIC_BASE`, which may be another origin
- * than the host app's), for an iframe `src`.
+ * than the host app's), for an iframe `src`: the server-side twin of `buildExtUiSrc` in
+ * `@alga/iframe-sdk` (same form), kept here because the host does not depend on the browser SDK.
  *
  * @example
  * ```ts
