@@ -530,8 +530,14 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
       return run(request, started);
     },
     async warm(contentHash, hint) {
-      await engine.program(contentHash, memoryPages(policy.defaults.memoryBytes), hint);
-      await (await poolPromise).ready();
+      const program = await engine.program(
+        contentHash,
+        memoryPages(policy.defaults.memoryBytes),
+        hint,
+      );
+      const pool = await poolPromise;
+      await pool.ready();
+      pool.preload(program);
     },
     stats(): RunnerStats {
       return {

@@ -107,9 +107,7 @@ export class IsolatePool {
   /** Runs one invocation on an idle isolate. */
   async run(job: PoolJob): Promise<PoolOutcome> {
     if (this.#closed) throw new RunnerError('CLOSED', 'the runner is closed');
-    this.#hot.delete(job.program.id);
-    this.#hot.set(job.program.id, job.program);
-    if (this.#hot.size > HOT_PROGRAMS) this.#hot.delete(this.#hot.keys().next().value as string);
+    this.#remember(job.program);
     const isolate = await this.#acquire(job.message.installKey);
     const id = this.#nextId++;
     const started = performance.now();
@@ -180,6 +178,12 @@ export class IsolatePool {
     });
   }
 
+  /** Sends `program` to every started isolate now, and to later ones when they start. */
+  preload(program: Program): void {
+    this.#remember(program);
+    for (const isolate of this.#idle) isolate.load(program);
+  }
+
   /** Stops every isolate; running invocations end as crashed. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -215,6 +219,12 @@ export class IsolatePool {
       },
       () => {},
     );
+  }
+
+  #remember(program: Program): void {
+    this.#hot.delete(program.id);
+    this.#hot.set(program.id, program);
+    if (this.#hot.size > HOT_PROGRAMS) this.#hot.delete(this.#hot.keys().next().value as string);
   }
 
   #release(isolate: Isolate, installKey: string | undefined): void {
