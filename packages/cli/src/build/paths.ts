@@ -14,8 +14,11 @@ export function findUp(from: string, test: (dir: string) => boolean): string | u
   }
 }
 
+let cliPackageDirMemo: string | undefined;
+
 /** The folder of the `@alga/cli` package this code runs from (source checkout or installed dist). */
-export const CLI_PACKAGE_DIR: string = (() => {
+export function cliPackageDir(): string {
+  if (cliPackageDirMemo !== undefined) return cliPackageDirMemo;
   const here = dirname(fileURLToPath(import.meta.url));
   const found = findUp(here, (dir) => {
     const manifest = join(dir, 'package.json');
@@ -25,8 +28,9 @@ export const CLI_PACKAGE_DIR: string = (() => {
   if (found === undefined) {
     throw new CliError('IO', `no package.json of @alga/cli above ${here}; reinstall @alga/cli`);
   }
+  cliPackageDirMemo = found;
   return found;
-})();
+}
 
 /**
  * The `package.json` of package `name` as Node would find it from `fromDir` (walking up the
@@ -45,8 +49,8 @@ export function findPackageJson(name: string, fromDir: string): string | undefin
  */
 export function witFile(): string {
   const candidates = [
-    join(CLI_PACKAGE_DIR, 'dist', 'wit', 'alga-extension.wit'),
-    join(CLI_PACKAGE_DIR, '..', '..', 'wit', 'alga-extension.wit'),
+    join(cliPackageDir(), 'dist', 'wit', 'alga-extension.wit'),
+    join(cliPackageDir(), '..', '..', 'wit', 'alga-extension.wit'),
   ];
   const found = candidates.find((candidate) => existsSync(candidate));
   if (found === undefined) {

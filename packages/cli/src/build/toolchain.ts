@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CliError } from '../internal/errors';
-import { CLI_PACKAGE_DIR, findPackageJson } from './paths';
+import { cliPackageDir, findPackageJson } from './paths';
 
 /** Tool versions that shape a component; recorded in `component.json` and in the cache key. */
 export interface ToolchainVersions {
@@ -48,11 +48,11 @@ export function checkToolchain(
 }
 
 async function packageVersion(name: string): Promise<{ version: string; dir: string }> {
-  const file = findPackageJson(name, CLI_PACKAGE_DIR);
+  const file = findPackageJson(name, cliPackageDir());
   if (file === undefined) {
     throw new CliError(
       'TOOLCHAIN_UNSUPPORTED',
-      `${name} is not installed next to @alga/cli (looked from ${CLI_PACKAGE_DIR}); run npm install`,
+      `${name} is not installed next to @alga/cli (looked from ${cliPackageDir()}); run npm install`,
     );
   }
   const { version } = JSON.parse(await readFile(file, 'utf8')) as { version?: unknown };
@@ -71,7 +71,7 @@ export async function resolveToolchain(): Promise<Toolchain> {
     packageVersion('@bytecodealliance/jco'),
     packageVersion('esbuild'),
     packageVersion('typescript'),
-    readFile(join(CLI_PACKAGE_DIR, 'package.json'), 'utf8').then(
+    readFile(join(cliPackageDir(), 'package.json'), 'utf8').then(
       (text) => JSON.parse(text) as { version: string },
     ),
   ]);

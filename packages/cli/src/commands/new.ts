@@ -4,7 +4,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseManifest } from '@alga/manifest';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { CLI_PACKAGE_DIR } from '../build/paths';
+import { cliPackageDir } from '../build/paths';
 import { CliError } from '../internal/errors';
 
 /** Templates `alga new` offers. */
@@ -51,9 +51,9 @@ const optionsSchema = z.strictObject({
 
 /** The packages folder of the source checkout this CLI runs from, if it runs from one. */
 function checkoutPackagesDir(): string | undefined {
-  const packages = dirname(CLI_PACKAGE_DIR);
+  const packages = dirname(cliPackageDir());
   const runtime = join(packages, 'runtime', 'package.json');
-  if (!existsSync(join(CLI_PACKAGE_DIR, 'src', 'index.ts')) || !existsSync(runtime))
+  if (!existsSync(join(cliPackageDir(), 'src', 'index.ts')) || !existsSync(runtime))
     return undefined;
   return (JSON.parse(readFileSync(runtime, 'utf8')) as { name?: string }).name === '@alga/runtime'
     ? packages
@@ -122,7 +122,7 @@ export async function scaffoldExtension(options: ScaffoldOptions): Promise<Scaff
     );
   }
   const cliVersion = (
-    JSON.parse(await readFile(join(CLI_PACKAGE_DIR, 'package.json'), 'utf8')) as { version: string }
+    JSON.parse(await readFile(join(cliPackageDir(), 'package.json'), 'utf8')) as { version: string }
   ).version;
   const dependency = (name: string) =>
     deps === 'link' && packages !== undefined
@@ -211,8 +211,8 @@ export async function scaffoldExtension(options: ScaffoldOptions): Promise<Scaff
     ['tsconfig.json', `${JSON.stringify(tsconfig, null, 2)}\n`],
   ]);
   const templateDirs = [
-    join(CLI_PACKAGE_DIR, 'templates', 'basic'),
-    ...(withUi ? [join(CLI_PACKAGE_DIR, 'templates', 'ui')] : []),
+    join(cliPackageDir(), 'templates', 'basic'),
+    ...(withUi ? [join(cliPackageDir(), 'templates', 'ui')] : []),
   ];
   for (const templateDir of templateDirs) {
     for (const file of await listFiles(templateDir)) {
@@ -245,7 +245,7 @@ export function registerNew(program: Command): void {
       const where = relative(process.cwd(), result.dir) || '.';
       process.stdout.write(
         [
-          `Created ${where} (${result.files.length} files, @alga/* ${result.deps === 'link' ? `linked to ${dirname(CLI_PACKAGE_DIR)}` : 'from the npm registry'}).`,
+          `Created ${where} (${result.files.length} files, @alga/* ${result.deps === 'link' ? `linked to ${dirname(cliPackageDir())}` : 'from the npm registry'}).`,
           'Next:',
           `  cd ${where}`,
           '  npm install',

@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cacheRoot } from '../build/cache';
-import { CLI_PACKAGE_DIR, findPackageJson } from '../build/paths';
+import { cliPackageDir, findPackageJson } from '../build/paths';
 import { TestingError } from './errors';
 
 /** A component transpiled by jco into ESM plus core modules, ready for a worker to load. */
@@ -30,7 +30,7 @@ export function defaultTranspileCacheDir(from: string): string {
 }
 
 async function loadJco(): Promise<JcoApi> {
-  const manifestPath = findPackageJson('@bytecodealliance/jco', CLI_PACKAGE_DIR);
+  const manifestPath = findPackageJson('@bytecodealliance/jco', cliPackageDir());
   if (manifestPath === undefined) {
     throw new TestingError(
       'LOAD_FAILED',
