@@ -200,6 +200,7 @@ describe('uncaught errors', () => {
       text((await ctx.secrets.get('apiKey')) ?? ''),
     );
     const res = await handler.handle(request(), {
+      log: logInterface([]),
       secrets: {
         get: () => {
           throw hostError('denied', 'cap:secrets.get is not granted to this install');
