@@ -71,7 +71,6 @@ export type LimitName =
   | 'storage-value-size'
   | 'storage-keys'
   | 'http-response-size'
-  | 'http-timeout'
   | 'metrics-series';
 
 /** An error raised by the runner, with a stable {@link RunnerErrorCode}. */
