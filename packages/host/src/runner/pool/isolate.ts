@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { EventEmitter } from 'eventemitter3';
 import type { Program } from '../engine/engine';
+import { RunnerError } from '../errors';
 import type { CallResult, FromWorker, InvokeMessage } from '../worker/protocol';
 
 /** Events of an {@link Isolate}. */
@@ -86,7 +87,11 @@ export class ThreadIsolate extends EventEmitter<IsolateEvents> implements Isolat
         }
       };
       this.#worker.on('message', onMessage);
-      this.once('exit', (reason) => reject(new Error(reason)));
+      this.once('exit', (reason) =>
+        reject(
+          new RunnerError('WORKER_CRASHED', `the isolate died before it was ready (${reason})`),
+        ),
+      );
     });
     this.ready.catch(() => {});
     this.#worker.on('message', (message: FromWorker) => {

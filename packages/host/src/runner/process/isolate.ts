@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { EventEmitter } from 'eventemitter3';
 import type { Program } from '../engine/engine';
+import { RunnerError } from '../errors';
 import { drain, type Isolate, type IsolateBoot, type IsolateEvents } from '../pool/isolate';
 import type { CallResult, FromWorker, InvokeMessage, ToProcess } from '../worker/protocol';
 
@@ -36,7 +37,11 @@ export class ProcessIsolate extends EventEmitter<IsolateEvents> implements Isola
         }
       };
       this.#child.on('message', onMessage);
-      this.once('exit', (reason) => reject(new Error(reason)));
+      this.once('exit', (reason) =>
+        reject(
+          new RunnerError('WORKER_CRASHED', `the isolate died before it was ready (${reason})`),
+        ),
+      );
     });
     this.ready.catch(() => {});
     this.#child.on('message', (message: FromWorker) => {
