@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { version } from '../package.json';
 import { registerBuild } from './commands/build';
+import { registerDev } from './commands/dev';
 import { registerInstall } from './commands/install';
 import { registerKeygen } from './commands/keygen';
 import { registerNew } from './commands/new';
@@ -22,6 +23,7 @@ const registrations: ReadonlyArray<(program: Command) => void> = [
   registerPublish,
   registerInstall,
   registerServe,
+  registerDev,
 ];
 
 /** Runs the `alga` command line with `argv` (without node and script) and returns the exit code. */

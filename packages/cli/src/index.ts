@@ -23,4 +23,7 @@ export { serveFromFlags } from './commands/serve';
 export type { SignResult } from './commands/sign';
 export { signFile } from './commands/sign';
 export { verifyFile } from './commands/verify';
+export type { DevConfig } from './dev/config';
+export type { DevOptions, DevSession } from './dev/session';
+export { devVersion, startDev } from './dev/session';
 export { CliError, CliErrorCode } from './internal/errors';
