@@ -71,6 +71,7 @@ export class IsolatePool {
   /** Programs used most recently (insertion order is recency), preloaded into new isolates. */
   readonly #hot = new Map<string, Program>();
   readonly #startTimeoutMs: number;
+  #startFailures = 0;
 
   constructor(options: PoolOptions) {
     if (!Number.isInteger(options.size) || options.size < 1) {
@@ -196,6 +197,7 @@ export class IsolatePool {
   #spawn(): void {
     const isolate = this.#options.factory(this.#options.boot);
     this.#all.add(isolate);
+    let started = false;
     isolate.once('exit', (reason) => {
       this.#all.delete(isolate);
       this.#lastInstall.delete(isolate);
@@ -205,14 +207,19 @@ export class IsolatePool {
       this.#replaced++;
       this.#options.onReplace?.(reason);
       // Starting a process (or thread) blocks for milliseconds: let the answer to the invocation
-      // that killed this isolate go out first.
-      setImmediate(() => {
+      // that killed this isolate go out first. Isolates that die before they are ready (a broken
+      // install, no memory) are restarted with a growing delay rather than in a tight loop.
+      if (!started) this.#startFailures++;
+      const delay = started ? 0 : Math.min(5_000, 50 * 2 ** this.#startFailures);
+      setTimeout(() => {
         if (!this.#closed) this.#spawn();
-      });
+      }, delay);
     });
     isolate.ready.then(
       () => {
         if (!isolate.alive || this.#closed) return;
+        started = true;
+        this.#startFailures = 0;
         // A replacement is warm only if it already has the programs in use.
         for (const program of this.#hot.values()) isolate.load(program);
         this.#release(isolate, undefined);
