@@ -4,7 +4,7 @@ import { benchArgs, pick } from './lib/args';
 import { loadDirect, witRequest } from './lib/direct';
 import { buildFixture, createBenchHost, jsonPayload } from './lib/fixtures';
 import { Report } from './lib/report';
-import { createBenchStack } from './lib/stack';
+import { createBenchStack, executeRequest } from './lib/stack';
 import { mapSummary, samplePair, summarize, throughput } from './lib/stats';
 
 const args = benchArgs();
@@ -86,29 +86,7 @@ for (const { id, label, path, body, kind } of cases) {
 
 // Where the overhead goes: the runner alone (no Request/Response, no registry or routing).
 const runnerOnly = await samplePair(
-  () =>
-    reuse.runner.execute({
-      context: {
-        requestId: crypto.randomUUID(),
-        tenantId: 'bench',
-        extensionId: noop.extensionId,
-        installId: 'bench-direct-runner',
-        version: noop.version,
-        contentHash: noop.contentHash,
-      },
-      http: {
-        method: 'GET',
-        path: '/noop',
-        query: [],
-        headers: [],
-        body: new Uint8Array(),
-        handler: 'noop',
-        kind: 'api',
-      },
-      config: {},
-      grants: [],
-      egress: [],
-    }),
+  () => reuse.runner.execute(executeRequest(noop, '/noop', { installId: 'bench-direct-runner' })),
   () => directCall('noop'),
   { warmup, samples },
 );

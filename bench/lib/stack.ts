@@ -4,6 +4,7 @@ import {
   createRateLimiter,
   createRunner,
   type EmbeddedRunner,
+  type ExecuteRequest,
   type Gateway,
   type InstancePolicy,
   type RunnerLogger,
@@ -30,8 +31,10 @@ export interface StackOptions {
   /** Isolates running invocations at once (default 2: the cores of the bench machine). */
   readonly size?: number;
   readonly spares?: number;
-  /** The gateway's deadline (and the runner's, through its default limits). */
+  /** The runner's deadline per invocation (its default limit). Default 10 s. */
   readonly timeoutMs?: number;
+  /** The gateway's own deadline. Default: `timeoutMs`. */
+  readonly gatewayTimeoutMs?: number;
   /** The runner's memory cap per guest. */
   readonly memoryBytes?: number;
   /**
@@ -90,7 +93,7 @@ export async function createBenchStack(
     store: host.store,
     runner,
     rateLimiter: createRateLimiter({ perTenant: unlimited, perExtension: unlimited }),
-    limits: { timeoutMs },
+    limits: { timeoutMs: options.gatewayTimeoutMs ?? timeoutMs },
     resolveIdentity: (request) => ({ tenantId: request.headers.get(TENANT_HEADER) ?? 'bench' }),
   });
   return {
@@ -107,5 +110,36 @@ export async function createBenchStack(
       await runner.close();
       if (given === undefined) await host.close();
     },
+  };
+}
+
+/** A runner request for `path` (with its `?query`) of an extension, as the gateway would build it. */
+export function executeRequest(
+  ext: { extensionId: string; version: string; contentHash: string },
+  path: string,
+  options: { installId?: string; timeoutMs?: number } = {},
+): ExecuteRequest {
+  const [pathname = '/', search = ''] = path.split('?');
+  return {
+    context: {
+      requestId: crypto.randomUUID(),
+      tenantId: 'bench',
+      extensionId: ext.extensionId,
+      installId: options.installId ?? 'bench-runner',
+      version: ext.version,
+      contentHash: ext.contentHash,
+    },
+    http: {
+      method: 'GET',
+      path: pathname,
+      query: [...new URLSearchParams(search)],
+      headers: [],
+      body: new Uint8Array(),
+      kind: 'api',
+    },
+    config: {},
+    grants: [],
+    egress: [],
+    ...(options.timeoutMs === undefined ? {} : { limits: { timeoutMs: options.timeoutMs } }),
   };
 }
