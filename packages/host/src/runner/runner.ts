@@ -230,10 +230,10 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
       },
     });
   });
-  let started: IsolatePool | undefined;
+  let livePool: IsolatePool | undefined;
   poolPromise.then(
     (pool) => {
-      started = pool;
+      livePool = pool;
     },
     (error: unknown) =>
       logger.error({ err: (error as Error).message }, 'runner pool failed to start'),
@@ -543,9 +543,9 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
       return {
         mode,
         pool: {
-          size: started?.size ?? 0,
-          busy: started?.busy ?? 0,
-          replaced: started?.replaced ?? 0,
+          size: livePool?.size ?? 0,
+          busy: livePool?.busy ?? 0,
+          replaced: livePool?.replaced ?? 0,
         },
         queueDepth: scheduler.depth,
         programs: engine.size,
