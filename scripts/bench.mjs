@@ -27,7 +27,8 @@ if (files.length === 0 && !docsOnly) {
 const run = (file, args) =>
   spawnSync(
     process.execPath,
-    ['--conditions=@alga/source', '--import', 'tsx', join(benchDir, file), ...args],
+    // --expose-gc: memory figures collect garbage before reading RSS.
+    ['--conditions=@alga/source', '--expose-gc', '--import', 'tsx', join(benchDir, file), ...args],
     { stdio: 'inherit' },
   ).status;
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { round, type Summary } from './stats';
 
 /** Units the figures are reported in. */
-export type Unit = 'us' | 'ms' | 'req/s' | 'MB' | 'MB/s' | 'x';
+export type Unit = 'us' | 'ms' | 'req/s' | 'MB' | 'MB/s' | 'x' | '%';
 
 /** One measured figure: the subject, and the baseline measured in the same run. */
 export interface Figure {
@@ -108,15 +108,18 @@ export function formatValue(value: number | undefined, unit: Unit): string {
   if (value === undefined || Number.isNaN(value)) return '-';
   if (unit === 'req/s') return Math.round(value).toLocaleString('en-US');
   if (unit === 'x') return `${value.toFixed(2)}x`;
+  if (unit === '%') return `${value.toFixed(1)}%`;
   const abs = Math.abs(value);
   if (abs >= 100) return value.toFixed(0);
   if (abs >= 10) return value.toFixed(1);
   return value.toFixed(2);
 }
 
-/** A value and its unit (ratios carry their `x` already). */
+/** A value and its unit (ratios and percentages carry theirs already). */
 export function withUnit(value: number, unit: Unit): string {
-  return unit === 'x' ? formatValue(value, unit) : `${formatValue(value, unit)} ${unit}`;
+  return unit === 'x' || unit === '%'
+    ? formatValue(value, unit)
+    : `${formatValue(value, unit)} ${unit}`;
 }
 
 /** Prints rows as an aligned plain-text table. */
