@@ -117,7 +117,7 @@ export async function createBenchStack(
 export function executeRequest(
   ext: { extensionId: string; version: string; contentHash: string },
   path: string,
-  options: { installId?: string; timeoutMs?: number } = {},
+  options: { installId?: string; timeoutMs?: number; body?: Uint8Array; handler?: string } = {},
 ): ExecuteRequest {
   const [pathname = '/', search = ''] = path.split('?');
   return {
@@ -130,11 +130,12 @@ export function executeRequest(
       contentHash: ext.contentHash,
     },
     http: {
-      method: 'GET',
+      method: options.body === undefined ? 'GET' : 'POST',
       path: pathname,
       query: [...new URLSearchParams(search)],
-      headers: [],
-      body: new Uint8Array(),
+      headers: options.body === undefined ? [] : [['content-type', 'application/json']],
+      body: options.body ?? new Uint8Array(),
+      ...(options.handler === undefined ? {} : { handler: options.handler }),
       kind: 'api',
     },
     config: {},
