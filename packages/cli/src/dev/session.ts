@@ -422,7 +422,9 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       devConfigText = text;
       const current = await fingerprint(dir);
       if (current === lastFingerprint && !configChanged) return;
-      write(`changed: ${files.join(', ')}\n`);
+      // Editors save through temporary files; name only the files that are there now.
+      const present = files.filter((file) => existsSync(join(dir, file)));
+      write(`changed: ${present.join(', ') || 'removed files'}\n`);
       if (current !== lastFingerprint) {
         if (configChanged)
           devConfig = await readDevConfig(devConfigPath, '.alga/dev.json').catch(
