@@ -267,6 +267,15 @@ export function runnerContract(
       expect((await run('/proxy?route=echo')).status).toBe(403);
     });
 
+    it('gives the guest working clocks and random numbers', async () => {
+      const before = Date.now();
+      const first = bodyJson(await run('/wasi')) as { now: number; random: number };
+      const second = bodyJson(await run('/wasi')) as { now: number; random: number };
+      expect(first.now).toBeGreaterThanOrEqual(before - 1_000);
+      expect(first.now).toBeLessThanOrEqual(Date.now() + 1_000);
+      expect(first.random).not.toBe(second.random);
+    });
+
     it('lets only allowlisted response headers out, never set-cookie', async () => {
       const response = await run('/headers');
       const names = response.headers.map(([name]) => name);
