@@ -53,6 +53,11 @@ interface Current {
   readonly pending: { stdout: string; stderr: string };
 }
 
+/** An install served again within this long keeps a `fresh` spare on this worker. */
+const HOT_MS = 60_000;
+/** Instances of an install not served for this long are dropped. */
+const IDLE_MS = 5 * 60_000;
+
 /** How close to its cap a guest's memory must stand to count as exhausted: two growth steps. */
 const EXHAUSTED_SLACK = 2 * 1_048_576;
 
@@ -191,7 +196,26 @@ function responseBytes(response: WitOutgoingResponse): number {
   return bytes;
 }
 
+/** When each install was last served here; an install seen within {@link HOT_MS} is hot. */
+const lastServed = new Map<string, number>();
+
+/** Drops instances and records of installs not served for {@link IDLE_MS}. */
+function sweep(now: number): void {
+  for (const [key, at] of lastServed) {
+    if (now - at < IDLE_MS) continue;
+    lastServed.delete(key);
+    for (const slot of [...instances.keys()]) {
+      if (instances.get(slot)?.installKey === key) instances.delete(slot);
+    }
+  }
+}
+
 async function invoke(message: InvokeMessage): Promise<void> {
+  const now = Date.now();
+  sweep(now);
+  const previous = lastServed.get(message.installKey);
+  const hot = previous !== undefined && now - previous < HOT_MS;
+  lastServed.set(message.installKey, now);
   const loaded = programs.get(message.programId);
   const slot = `${message.policy}\u0000${message.installKey}`;
   const state: Current = {
@@ -264,7 +288,9 @@ async function invoke(message: InvokeMessage): Promise<void> {
     if (instance.uses < message.maxRequestsPerInstance) remember(slot, instance, boot.maxInstances);
     return;
   }
-  // `fresh`: this instance is done; prepare a spare for the install's next request meanwhile.
+  // `fresh`: this instance is done. An install this worker served recently is hot: prepare a
+  // spare for its next request meanwhile. A one-off install gets none (each costs ~10 MB).
+  if (!hot) return;
   const program = await loaded;
   if (program === undefined) return;
   try {
