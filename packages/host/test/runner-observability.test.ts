@@ -108,6 +108,23 @@ describe('embedded runner observability', () => {
     );
   });
 
+  it('keeps a fresh spare only for a hot install: its third request skips instantiation', async () => {
+    const instantiated: number[] = [];
+    for (const requestId of ['spare-1', 'spare-2', 'spare-3']) {
+      await runner.execute(
+        requestFor(kitchen, '/echo', { context: { requestId, installId: 'install-spare' } }),
+      );
+      instantiated.push(
+        ends.find((event) => event.context.requestId === requestId)?.instantiateMs ?? -1,
+      );
+      // Time for the worker to prepare the spare after answering.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    expect(instantiated[0]).toBeGreaterThan(0);
+    expect(instantiated[1]).toBeGreaterThan(0);
+    expect(instantiated[2]).toBe(0);
+  });
+
   it('records execution log rows and quota usage through the registry store', async () => {
     await runner.close();
     const rows = await records.listExecutionLogs({ tenantId: 'tenant-a', limit: 100 });
