@@ -226,7 +226,6 @@ async function invoke(message: InvokeMessage): Promise<void> {
   };
   let instance: GuestInstance | undefined;
   let instantiateMs = 0;
-  let reused = false;
   let outcome: InvokeOutcome;
   try {
     if (loaded === undefined) throw new TypeError(`program ${message.programId} was not loaded`);
@@ -240,7 +239,6 @@ async function invoke(message: InvokeMessage): Promise<void> {
       held.installKey === message.installKey
     ) {
       instance = held;
-      reused = message.policy === 'reuse' && held.uses > 0;
     } else {
       const started = performance.now();
       instance = instantiate(program, message.installKey, message.programId);
@@ -280,7 +278,7 @@ async function invoke(message: InvokeMessage): Promise<void> {
     current = undefined;
   }
   const memoryBytes = instance?.memory() ?? 0;
-  post({ type: 'done', id: message.id, outcome, memoryBytes, instantiateMs, reused });
+  post({ type: 'done', id: message.id, outcome, memoryBytes, instantiateMs });
   if (instance === undefined || outcome.kind === 'trap' || outcome.kind === 'failed') return;
   // An instance that hit its memory cap is not trusted with another request.
   if (outcome.kind === 'ok' && outcome.memoryExhausted && message.policy === 'reuse') return;

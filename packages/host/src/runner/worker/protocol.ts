@@ -134,7 +134,6 @@ export type FromWorker =
       readonly memoryBytes: number;
       /** Time spent instantiating for this call (0 when a warm instance or spare served it). */
       readonly instantiateMs: number;
-      readonly reused: boolean;
     }
   | { readonly type: 'load-failed'; readonly programId: string; readonly message: string }
   /** A child process stopped its worker at the deadline (it exits right after). */
