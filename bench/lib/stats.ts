@@ -27,26 +27,18 @@ export function summarize(samples: readonly number[]): Summary {
   };
 }
 
-/** Applies `fn` to every statistic of a summary (e.g. to subtract a baseline or change units). */
-export function mapSummary(summary: Summary, fn: (value: number) => number): Summary {
-  return {
-    n: summary.n,
-    min: fn(summary.min),
-    median: fn(summary.median),
-    p99: fn(summary.p99),
-    mean: fn(summary.mean),
-  };
-}
-
 /** How many warm-up and measured iterations a timing loop runs. */
 export interface SampleOptions {
   readonly warmup: number;
   readonly samples: number;
   /** Let the event loop turn between iterations (as between real requests). Default true. */
   readonly yieldBetween?: boolean;
+  /** Milliseconds of idle time between iterations (low load); default none, just one turn. */
+  readonly gapMs?: number;
 }
 
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Times `fn` after `warmup` unmeasured calls: one sample per call, in milliseconds.
@@ -57,16 +49,20 @@ export async function sample(
   fn: (iteration: number) => unknown,
   options: SampleOptions,
 ): Promise<number[]> {
+  const between = async () => {
+    if (options.gapMs !== undefined) await pause(options.gapMs);
+    else if (options.yieldBetween !== false) await turn();
+  };
   for (let i = 0; i < options.warmup; i++) {
     await fn(i);
-    if (options.yieldBetween !== false) await yieldToLoop();
+    await between();
   }
   const samples: number[] = [];
   for (let i = 0; i < options.samples; i++) {
     const started = performance.now();
     await fn(i);
     samples.push(performance.now() - started);
-    if (options.yieldBetween !== false) await yieldToLoop();
+    await between();
   }
   return samples;
 }
@@ -80,21 +76,23 @@ export async function samplePair(
   baseline: (iteration: number) => unknown,
   options: SampleOptions,
 ): Promise<{ subject: number[]; baseline: number[] }> {
+  const between = () => (options.gapMs === undefined ? turn() : pause(options.gapMs));
   for (let i = 0; i < options.warmup; i++) {
     await subject(i);
+    await between();
     await baseline(i);
-    await yieldToLoop();
+    await between();
   }
   const out = { subject: [] as number[], baseline: [] as number[] };
   for (let i = 0; i < options.samples; i++) {
     let started = performance.now();
     await subject(i);
     out.subject.push(performance.now() - started);
-    await yieldToLoop();
+    await between();
     started = performance.now();
     await baseline(i);
     out.baseline.push(performance.now() - started);
-    await yieldToLoop();
+    await between();
   }
   return out;
 }
