@@ -98,6 +98,31 @@ describe('embedded runner observability', () => {
     expect(runner.stats()).toMatchObject({ mode: 'worker', pool: { replaced: 1 } });
   });
 
+  it('bounds guest output by the log cap and reports the log-size limit once', async () => {
+    const subscription = runner.debug.subscribe({ requestId: 'req-flood' });
+    const seen: string[] = [];
+    const reading = (async () => {
+      for await (const event of subscription) seen.push(event.message);
+    })();
+    const response = await runner.execute(
+      requestFor(kitchen, '/log-flood', {
+        limits: { maxLogBytes: 2_000 },
+        context: { requestId: 'req-flood' },
+      }),
+    );
+    expect(response.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    subscription.close();
+    await reading;
+    const bytes = seen.reduce((sum, line) => sum + line.length, 0);
+    expect(bytes).toBeGreaterThan(1_000);
+    expect(bytes).toBeLessThanOrEqual(2_000);
+    expect(seen[0]).toBe(`flood line 0 ${'x'.repeat(80)}`);
+    expect(
+      limits.filter((event) => event.context.requestId === 'req-flood').map((event) => event.limit),
+    ).toEqual(['log-size']);
+  });
+
   it('reports denials by capability', async () => {
     await runner.execute(requestFor(kitchen, '/secret', { context: { requestId: 'req-denied' } }));
     expect(denials.find((event) => event.context.requestId === 'req-denied')?.capability).toBe(

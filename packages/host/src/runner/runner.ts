@@ -269,6 +269,14 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
       events.emit('limit', { context, limit, message });
       logger.warn({ ...ids, limit }, message);
     };
+    const logCapReached = () => {
+      if (logLimitReported) return;
+      logLimitReported = true;
+      reportLimit(
+        'log-size',
+        `guest output passed the log cap of ${limits.maxLogBytes} bytes; the rest is dropped`,
+      );
+    };
     const guestLine = (
       stream: DebugEvent['stream'],
       level: GuestLogLevel,
@@ -278,13 +286,7 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
       const size = message.length + (fields === undefined ? 0 : JSON.stringify(fields).length);
       if (size > logLeft) {
         logLeft = 0;
-        if (!logLimitReported) {
-          logLimitReported = true;
-          reportLimit(
-            'log-size',
-            `guest output passed the log cap of ${limits.maxLogBytes} bytes; the rest is dropped`,
-          );
-        }
+        logCapReached();
         return;
       }
       logLeft -= size;
@@ -401,10 +403,11 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
             maxStdioBytes: limits.maxLogBytes,
             request: toWitRequest(request),
           },
-          onStdio: (stream, text) => {
+          onStdio: (stream, text, truncated) => {
             for (const line of text.split('\n')) {
               if (line !== '') guestLine(stream, stream === 'stderr' ? 'warn' : 'info', line);
             }
+            if (truncated) logCapReached();
           },
           onCall: (iface, fn, args, signal) => {
             const providerContext: ProviderContext = {

@@ -20,7 +20,7 @@ export interface PoolJob {
     args: unknown[],
     signal: AbortSignal,
   ) => Promise<CallResult>;
-  readonly onStdio: (stream: 'stdout' | 'stderr', text: string) => void;
+  readonly onStdio: (stream: 'stdout' | 'stderr', text: string, truncated: boolean) => void;
 }
 
 /** How the pool saw the invocation end. */
@@ -152,7 +152,7 @@ export class IsolatePool {
         } else if (message.type === 'timeout') {
           stop({ kind: 'timeout', elapsedMs: performance.now() - started });
         } else if (message.type === 'stdio') {
-          job.onStdio(message.stream, message.text);
+          job.onStdio(message.stream, message.text, message.truncated);
         } else if (message.type === 'done') {
           finish({ kind: 'done', done: message, elapsedMs: performance.now() - started });
         }

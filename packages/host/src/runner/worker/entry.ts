@@ -49,6 +49,8 @@ interface GuestInstance {
 interface Current {
   readonly id: number;
   stdioLeft: number;
+  /** Output was dropped at the budget (reported once). */
+  truncated: boolean;
   sawOutOfMemory: boolean;
   readonly pending: { stdout: string; stderr: string };
 }
@@ -91,7 +93,7 @@ function flushStdio(stream: 'stdout' | 'stderr', all: boolean): void {
   if (current.stdioLeft <= 0) return;
   const kept = text.length > current.stdioLeft ? text.slice(0, current.stdioLeft) : text;
   current.stdioLeft -= kept.length;
-  post({ type: 'stdio', id: current.id, stream, text: kept });
+  post({ type: 'stdio', id: current.id, stream, text: kept, truncated: kept.length < text.length });
 }
 
 const wasi = createMinimalWasi((stream, bytes) => {
@@ -99,7 +101,13 @@ const wasi = createMinimalWasi((stream, bytes) => {
   const text = decoders[stream].decode(bytes, { stream: true });
   if (stream === 'stderr' && text.includes('out of memory')) current.sawOutOfMemory = true;
   // Past the budget nothing is buffered either, so a chatty guest cannot grow worker memory.
-  if (current.stdioLeft <= 0) return;
+  if (current.stdioLeft <= 0) {
+    if (!current.truncated) {
+      current.truncated = true;
+      post({ type: 'stdio', id: current.id, stream, text: '', truncated: true });
+    }
+    return;
+  }
   current.pending[stream] += text;
   flushStdio(stream, current.pending[stream].length >= current.stdioLeft);
 });
@@ -221,6 +229,7 @@ async function invoke(message: InvokeMessage): Promise<void> {
   const state: Current = {
     id: message.id,
     stdioLeft: message.maxStdioBytes,
+    truncated: false,
     sawOutOfMemory: false,
     pending: { stdout: '', stderr: '' },
   };

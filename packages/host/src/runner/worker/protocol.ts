@@ -125,6 +125,8 @@ export type FromWorker =
       readonly id: number;
       readonly stream: 'stdout' | 'stderr';
       readonly text: string;
+      /** Output past the invocation's log budget was dropped. */
+      readonly truncated: boolean;
     }
   | {
       readonly type: 'done';
