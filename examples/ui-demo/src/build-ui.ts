@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -32,7 +32,10 @@ async function writeIfChanged(path: string, data: string | Uint8Array): Promise<
   const next = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data);
   const previous = await readFile(path).catch(() => undefined);
   if (previous?.equals(next)) return false;
-  await writeFile(path, next);
+  // Through a temporary file: a pack running at the same time never reads half a file.
+  const staging = `${path}.${process.pid}.tmp`;
+  await writeFile(staging, next);
+  await rename(staging, path);
   return true;
 }
 
