@@ -140,9 +140,30 @@ function sha256(bytes: Uint8Array): string {
 export class TranspileCache {
   readonly #root: string;
   readonly #inflight = new Map<string, Promise<TranspiledComponent>>();
+  readonly #maxConcurrent: number;
+  readonly #waiting: Array<() => void> = [];
+  #running = 0;
 
-  constructor(dataDir: string) {
+  /** `maxConcurrent`: transpile workers at once (each takes a core for seconds). Default 1. */
+  constructor(dataDir: string, maxConcurrent = 1) {
     this.#root = join(dataDir, 'transpiled');
+    this.#maxConcurrent = maxConcurrent;
+  }
+
+  async #throttled<T>(work: () => Promise<T>): Promise<T> {
+    // A finishing transpile hands its slot straight to the next waiter.
+    if (this.#running >= this.#maxConcurrent) {
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    } else {
+      this.#running++;
+    }
+    try {
+      return await work();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next === undefined) this.#running--;
+      else next();
+    }
   }
 
   /** The transpiled form of `component` (whose bundle hashes to `contentHash`). */
@@ -167,7 +188,7 @@ export class TranspileCache {
     const dir = join(this.#root, `jco-${version}`, hex);
     const cached = await this.#read(dir, contentHash, version);
     if (cached !== undefined) return cached;
-    const files = await transpileInWorker(component, url);
+    const files = await this.#throttled(() => transpileInWorker(component, url));
     const glue = files['component.js'];
     if (glue === undefined)
       throw new RunnerError('LOAD_FAILED', 'jco transpile produced no component.js');
