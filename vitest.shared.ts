@@ -9,7 +9,10 @@ import { defineProject } from 'vitest/config';
 const conditions = ['@alga/source', 'node', 'development|production'];
 
 /** Base test settings every package and example project shares. */
-export function algaProject(name: string, overrides: { testTimeout?: number; globalSetup?: string[] } = {}) {
+export function algaProject(
+  name: string,
+  overrides: { testTimeout?: number; globalSetup?: string[] } = {},
+) {
   return defineProject({
     resolve: { conditions },
     ssr: { resolve: { conditions, externalConditions: ['@alga/source'] } },
