@@ -1,177 +1,197 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { buildExtension } from '@alga/cli';
 import {
-  AesGcmSealer,
-  createRegistry,
-  FsBundleStore,
+  createEmbeddedHost,
+  type EmbeddedHost,
   generateSigningKey,
-  KeyProvider,
-  loadTrustBundle,
-  MemoryRegistryStore,
   packBundle,
-  publicKeyToPem,
-  type Registry,
-  RegistryError,
+  readBundle,
+  serializeBundleSignature,
   signBundle,
 } from '@alga/host';
-import type { Browser, Locator, Page } from 'playwright-core';
+import { pino } from 'pino';
+import type { Browser, Locator, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import {
-  bundle,
-  html,
-  js,
-  launchChromium,
-  serve,
-  type TestServer,
-} from '../../../iframe-sdk/test/browser/harness';
+import { bundle, launchChromium } from '../../../iframe-sdk/test/browser/harness';
 
 /**
- * The settings form against the settings API routes that `alga serve` will expose, served
- * here by a loopback node:http server over the REAL registry of @alga/host (memory store,
- * filesystem bundle store, AES-GCM sealed secrets, a signed and verified bundle).
+ * The settings form against a REAL `alga serve` host (`createEmbeddedHost`: SQLite registry,
+ * sealed secrets, the admin API behind its bearer token) on a loopback port. The extension is
+ * the host's gateway fixture, built with the real `alga build` (cached), its manifest given
+ * the richer settings this form needs, packed, signed, published and installed over HTTP.
+ * The page is served at the host's own origin (Playwright answers only the page's own URLs),
+ * so the form's requests go from Chromium straight to the host's settings API.
  */
 const TENANT = 'acme';
-const EXTENSION = 'com.example.hello';
-const ADMIN = { id: 'ops-admin', roles: ['admin'] };
+const ADMIN_TOKEN = `ui-kit-settings-admin-${process.pid}-0123456789`;
 const SECRET = 'sk-live-7f3a9c2e-DO-NOT-LEAK';
 const WEBHOOK = 'wh-5551-DO-NOT-LEAK';
+const FIXTURE = fileURLToPath(
+  new URL('../../../host/test/fixtures/gateway-statuses/', import.meta.url),
+);
+const PAGE = '/__ui-kit-test__/settings';
 
-const manifest = {
-  name: EXTENSION,
-  publisher: 'example',
-  version: '1.0.0',
-  runtime: 'wasm-js@1',
-  capabilities: ['cap:context.read', 'cap:log.emit', 'cap:config.read', 'cap:secrets.get'],
-  settings: [
-    { key: 'greeting', kind: 'text', label: 'Greeting', default: 'Hello', required: true },
-    { key: 'limit', kind: 'number', label: 'Limit', min: 1, max: 100, default: 10 },
-    {
-      key: 'mode',
-      kind: 'select',
-      label: 'Mode',
-      options: [
-        { value: 'a', label: 'Alpha' },
-        { value: 'b', label: 'Beta' },
-      ],
-      required: true,
-    },
-    { key: 'enabled', kind: 'boolean', label: 'Enabled', default: true },
-    { key: 'apiKey', kind: 'secret', label: 'API key', required: true },
-    { key: 'webhookToken', kind: 'secret', label: 'Webhook token' },
-  ],
-};
-
-const STATUS: Record<string, number> = {
-  NOT_FOUND: 404,
-  NOT_INSTALLED: 404,
-  CONFIG_INVALID: 422,
-  FORBIDDEN: 403,
-  CONFLICT: 409,
-  INVALID_ARGUMENT: 400,
-};
+const settings = [
+  { key: 'greeting', kind: 'text', label: 'Greeting', default: 'Hello', required: true },
+  { key: 'limit', kind: 'number', label: 'Limit', min: 1, max: 100, default: 10 },
+  {
+    key: 'mode',
+    kind: 'select',
+    label: 'Mode',
+    options: [
+      { value: 'a', label: 'Alpha' },
+      { value: 'b', label: 'Beta' },
+    ],
+    required: true,
+  },
+  { key: 'enabled', kind: 'boolean', label: 'Enabled', default: true },
+  { key: 'apiKey', kind: 'secret', label: 'API key', required: true },
+  { key: 'webhookToken', kind: 'secret', label: 'Webhook token' },
+];
 
 let browser: Browser;
-let server: TestServer;
-let registry: Registry;
-let bundleDir: string;
-const responses: string[] = [];
+let host: EmbeddedHost;
+let dir: string;
+let extensionId: string;
+let pageJs: string;
+let css: string;
+const logs: string[] = [];
+const responses: Promise<string>[] = [];
 
-async function settingsApi(
-  method: string,
-  body: string,
-): Promise<{ status: number; body: unknown }> {
-  const actor = { actor: ADMIN };
-  try {
-    if (method === 'GET')
-      return { status: 200, body: await registry.getSettings(TENANT, EXTENSION, actor) };
-    if (method === 'DELETE') {
-      return { status: 200, body: await registry.resetSettings(TENANT, EXTENSION, actor) };
-    }
-    if (method === 'PUT') {
-      const input = JSON.parse(body) as {
-        config?: Record<string, never>;
-        secrets?: Record<string, never>;
-      };
-      return {
-        status: 200,
-        body: await registry.saveSettings(TENANT, EXTENSION, {
-          ...actor,
-          ...(input.config ? { config: input.config } : {}),
-          ...(input.secrets ? { secrets: input.secrets } : {}),
-        }),
-      };
-    }
-    return { status: 405, body: { error: { code: 'METHOD_NOT_ALLOWED', message: method } } };
-  } catch (error) {
-    if (!(error instanceof RegistryError)) throw error;
-    return {
-      status: STATUS[error.code] ?? 500,
-      body: { error: { code: error.code, message: error.message, issues: error.issues } },
-    };
-  }
+const admin = (path: string, init: RequestInit = {}) =>
+  fetch(`${host.url}${path}`, {
+    ...init,
+    headers: {
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      ...(init.headers as Record<string, string>),
+    },
+  });
+const settingsPath = () => `/api/v1/installs/${TENANT}/${extensionId}/settings`;
+
+interface StoredView {
+  config: Record<string, unknown>;
+  secrets: Record<string, { set: boolean; version: number | null; updatedAt: string | null }>;
+}
+
+/** What the host's settings API answers now (read outside the browser). */
+async function stored(): Promise<StoredView> {
+  const response = await admin(settingsPath());
+  expect(response.status).toBe(200);
+  return (await response.json()) as StoredView;
+}
+
+/** The fixture's built files with `settings` in its manifest, packed and signed by a fresh key. */
+async function signedFixture() {
+  await buildExtension({ dir: FIXTURE });
+  const files = new Map((await readBundle((await packBundle(FIXTURE)).bytes)).files);
+  const manifest = JSON.parse(new TextDecoder().decode(files.get('manifest.json'))) as {
+    name: string;
+    publisher: string;
+  };
+  files.set('manifest.json', new TextEncoder().encode(JSON.stringify({ ...manifest, settings })));
+  const packed = await packBundle(files);
+  const key = await generateSigningKey();
+  return {
+    manifest,
+    bytes: packed.bytes,
+    signature: await signBundle(packed, key),
+    trust: {
+      keys: [{ ...key.publicKeyDocument(manifest.publisher), publisher: manifest.publisher }],
+    },
+  };
 }
 
 beforeAll(async () => {
-  bundleDir = await mkdtemp(join(tmpdir(), 'alga-ui-kit-settings-'));
-  const key = await generateSigningKey();
-  const store = new MemoryRegistryStore();
-  await store.open();
-  registry = createRegistry({
-    store,
-    bundles: new FsBundleStore({ root: bundleDir }),
-    sealer: new AesGcmSealer(KeyProvider.fromKeys([{ kid: 'k1', key: randomBytes(32) }])),
-    trust: loadTrustBundle({
-      keys: [{ kid: key.keyId, publicKey: publicKeyToPem(key.publicKey), publisher: 'example' }],
-    }),
+  dir = await mkdtemp(join(tmpdir(), 'alga-ui-kit-settings-'));
+  const fixture = await signedFixture();
+  extensionId = fixture.manifest.name;
+  const trustPath = join(dir, 'trust.json');
+  await writeFile(trustPath, JSON.stringify(fixture.trust));
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(chunk.toString('utf8'));
+      done();
+    },
   });
-  const packed = await packBundle({
-    'manifest.json': new TextEncoder().encode(JSON.stringify(manifest)),
-    'dist/component.wasm': Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]),
+  host = await createEmbeddedHost({
+    dataDir: join(dir, 'data'),
+    port: 0,
+    trust: trustPath,
+    adminToken: ADMIN_TOKEN,
+    logger: pino({ level: 'debug' }, sink),
   });
-  await registry.publish(packed.bytes, await signBundle(packed, key), { actor: ADMIN });
-  await registry.install(TENANT, EXTENSION, { actor: ADMIN, config: { mode: 'a' } });
 
-  const [pageJs, css] = await Promise.all([
+  const form = new FormData();
+  form.set('bundle', new Blob([fixture.bytes as Uint8Array<ArrayBuffer>]), 'ext.algabundle');
+  form.set('signature', serializeBundleSignature(fixture.signature));
+  const published = await admin('/api/v1/extensions', { method: 'POST', body: form });
+  expect(published.status, await published.clone().text()).toBe(201);
+  const json = { 'content-type': 'application/json' };
+  const tenant = await admin('/api/v1/tenants', {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ tenant: TENANT }),
+  });
+  expect(tenant.status).toBe(201);
+  const installed = await admin('/api/v1/extensions/install', {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ tenant: TENANT, extensionId, config: { mode: 'a' } }),
+  });
+  expect(installed.status, await installed.clone().text()).toBe(201);
+
+  [pageJs, css] = await Promise.all([
     bundle(new URL('./pages/settings.tsx', import.meta.url)),
     readFile(new URL('../../src/styles.css', import.meta.url), 'utf8'),
   ]);
-  const pageConfig = JSON.stringify({
-    tenantId: TENANT,
-    extensionId: EXTENSION,
-    settings: manifest.settings,
-  });
-  server = await serve(async (request, url, body) => {
-    if (url.pathname === '/') {
-      return html(
-        `<link rel="stylesheet" href="/styles.css"><div id="root"></div><script>window.settingsPage = ${pageConfig};</script><script src="/settings.js"></script>`,
-      );
-    }
-    if (url.pathname === '/settings.js') return js(pageJs);
-    if (url.pathname === '/styles.css') return { type: 'text/css', body: css };
-    if (url.pathname === `/api/v1/installs/${TENANT}/${EXTENSION}/settings`) {
-      const answer = await settingsApi(request.method ?? 'GET', body.toString('utf8'));
-      const text = JSON.stringify(answer.body);
-      responses.push(text);
-      return { status: answer.status, type: 'application/json', body: text };
-    }
-    return undefined;
-  });
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await server?.close();
-  await rm(bundleDir, { recursive: true, force: true });
+  await host?.close();
+  await rm(dir, { recursive: true, force: true });
 });
+
+/**
+ * A page at the host's origin whose form client sends `adminToken` (none when omitted). Only
+ * the page, its script and its stylesheet are answered by the test; every API request reaches
+ * the host, and each settings answer is recorded for the leak checks.
+ */
+async function openForm(adminToken?: string): Promise<Page> {
+  const opened = await browser.newPage();
+  opened.setDefaultTimeout(5_000);
+  const pageConfig = JSON.stringify({
+    tenantId: TENANT,
+    extensionId,
+    settings,
+    ...(adminToken === undefined ? {} : { adminToken }),
+  });
+  await opened.route(`${host.url}${PAGE}/**`, (route) => {
+    const path = new URL(route.request().url()).pathname.slice(PAGE.length);
+    if (path === '/settings.js') {
+      return route.fulfill({ contentType: 'text/javascript; charset=utf-8', body: pageJs });
+    }
+    if (path === '/styles.css') return route.fulfill({ contentType: 'text/css', body: css });
+    return route.fulfill({
+      contentType: 'text/html; charset=utf-8',
+      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>settings</title><link rel="stylesheet" href="${PAGE}/styles.css"></head><body><div id="root"></div><script>window.settingsPage = ${pageConfig};</script><script src="${PAGE}/settings.js"></script></body></html>`,
+    });
+  });
+  opened.on('response', (response: Response) => {
+    if (response.url().endsWith('/settings')) responses.push(response.text());
+  });
+  await opened.goto(`${host.url}${PAGE}/`);
+  return opened;
+}
 
 let page: Page;
 beforeEach(async () => {
-  page = await browser.newPage();
-  page.setDefaultTimeout(5_000);
-  await page.goto(`${server.origin}/`);
+  page = await openForm(ADMIN_TOKEN);
   await page.getByRole('button', { name: 'Save' }).waitFor();
   return () => page.close();
 });
@@ -186,9 +206,8 @@ const describedBy = (locator: Locator) =>
       .join(' | '),
   );
 const secretBlock = (key: string) => page.locator(`[data-secret="${key}"]`);
-const stored = () => registry.getSettings(TENANT, EXTENSION, { actor: ADMIN });
 
-describe('ExtensionSettingsForm against the settings API over the real registry', () => {
+describe('ExtensionSettingsForm against a running alga serve (createEmbeddedHost)', () => {
   test('loads values merged over defaults, and secrets only as "not set"', async () => {
     expect(await page.getByRole('textbox', { name: 'Greeting' }).inputValue()).toBe('Hello');
     expect(await page.getByRole('textbox', { name: 'Limit' }).inputValue()).toBe('10');
@@ -198,6 +217,19 @@ describe('ExtensionSettingsForm against the settings API over the real registry'
     expect(
       await page.getByRole('textbox', { name: 'API key', exact: true }).getAttribute('type'),
     ).toBe('password');
+  });
+
+  test('without the admin token the host refuses, and the form says why', async () => {
+    const anonymous = await openForm();
+    try {
+      const alert = anonymous.getByRole('alert').filter({ hasText: 'could not be loaded' });
+      await alert.waitFor();
+      expect(await alert.textContent()).toContain('GET settings answered 401');
+      expect(await alert.textContent()).toContain('authorization: Bearer <admin token>');
+      expect(await anonymous.getByRole('button', { name: 'Save' }).count()).toBe(0);
+    } finally {
+      await anonymous.close();
+    }
   });
 
   test('server field errors show beside their fields; a valid save stores config and secrets write-only', async () => {
@@ -232,14 +264,17 @@ describe('ExtensionSettingsForm against the settings API over the real registry'
     expect(after.secrets.apiKey?.set).toBe(true);
     expect(after.secrets.webhookToken?.set).toBe(true);
 
-    // Write-only: the value is in no response and nowhere in the page after the save.
+    // Write-only: the value is in no response, no host log, and nowhere in the page after the save.
     const dom = await page.evaluate(() => {
       const values = [...document.querySelectorAll('input')].map((input) => input.value);
       return `${document.documentElement.outerHTML}\n${values.join('\n')}\n${JSON.stringify((window as unknown as { saved: unknown[] }).saved)}`;
     });
+    const answered = await Promise.all(responses);
+    expect(answered.length).toBeGreaterThanOrEqual(3);
     for (const secret of [SECRET, WEBHOOK]) {
       expect(dom).not.toContain(secret);
-      expect(responses.some((text) => text.includes(secret))).toBe(false);
+      expect(answered.filter((text) => text.includes(secret))).toEqual([]);
+      expect(logs.filter((line) => line.includes(secret))).toEqual([]);
     }
 
     // An empty secret input keeps the stored value; "Clear" removes one.
@@ -257,11 +292,15 @@ describe('ExtensionSettingsForm against the settings API over the real registry'
   });
 
   test('Reset to defaults asks first, then restores the manifest defaults and clears secrets', async () => {
-    await registry.saveSettings(TENANT, EXTENSION, {
-      actor: ADMIN,
-      config: { greeting: 'Yo', limit: 77, mode: 'b', enabled: false },
-      secrets: { apiKey: SECRET },
+    const seeded = await admin(settingsPath(), {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        config: { greeting: 'Yo', limit: 77, mode: 'b', enabled: false },
+        secrets: { apiKey: SECRET },
+      }),
     });
+    expect(seeded.status).toBe(200);
     await page.reload();
     await page.getByRole('button', { name: 'Save' }).waitFor();
     expect(await page.getByRole('textbox', { name: 'Greeting' }).inputValue()).toBe('Yo');

@@ -6,18 +6,21 @@ import {
 } from '@alga/ui-kit';
 import { createRoot } from 'react-dom/client';
 
-/** What the test server inlines into the page. */
+/** What the test inlines into the page; without `adminToken` the client sends no credentials. */
 interface SettingsPageConfig {
   tenantId: string;
   extensionId: string;
   settings: SettingsFieldSpec[];
+  adminToken?: string;
 }
 
 const config = (window as unknown as { settingsPage: SettingsPageConfig }).settingsPage;
+const { adminToken } = config;
 const client = createSettingsHttpClient({
   tenantId: config.tenantId,
   extensionId: config.extensionId,
-  headers: () => ({ 'x-requested-with': 'alga-settings' }),
+  headers: (): Record<string, string> =>
+    adminToken === undefined ? {} : { authorization: `Bearer ${adminToken}` },
 });
 const saved: unknown[] = [];
 (window as unknown as { saved: unknown[] }).saved = saved;
