@@ -19,7 +19,11 @@ export class CliError extends Error {
   readonly code: CliErrorCode;
   readonly exitCode: number;
 
-  constructor(code: CliErrorCode, message: string, options: { cause?: unknown; exitCode?: number } = {}) {
+  constructor(
+    code: CliErrorCode,
+    message: string,
+    options: { cause?: unknown; exitCode?: number } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.exitCode = options.exitCode ?? 1;
