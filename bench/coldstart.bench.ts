@@ -155,6 +155,8 @@ interface RestartAnswer {
   respondedAt: number;
   sinceStartMs: number;
   instantiateMs?: number;
+  warmMs?: number;
+  afterWarmMs?: number;
 }
 async function restart(mode: 'runner' | 'direct'): Promise<RestartAnswer & { processMs: number }> {
   const spawnedAt = performance.timeOrigin + performance.now();
@@ -206,6 +208,18 @@ report.add({
   label: '  of which instantiate in the runner worker',
   unit: 'ms',
   subject: summarize(restarts.runner.map((run) => run.instantiateMs ?? 0)),
+});
+report.add({
+  id: 'coldstart.restart.warm',
+  label: '  second runner in that process: warm() (isolates, verify, compile, send)',
+  unit: 'ms',
+  subject: summarize(restarts.runner.map((run) => run.warmMs ?? 0)),
+});
+report.add({
+  id: 'coldstart.restart.after-warm',
+  label: '  then its first response',
+  unit: 'ms',
+  subject: summarize(restarts.runner.map((run) => run.afterWarmMs ?? 0)),
 });
 const processRunner = summarize(restarts.runnerProcess);
 const processDirect = summarize(restarts.directProcess);

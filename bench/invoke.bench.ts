@@ -5,15 +5,19 @@ import { loadDirect, witRequest } from './lib/direct';
 import { buildFixture, createBenchHost, jsonPayload } from './lib/fixtures';
 import { Report } from './lib/report';
 import { createBenchStack, executeRequest } from './lib/stack';
-import { samplePair, summarize, throughput } from './lib/stats';
+import { sample, samplePair, summarize, throughput } from './lib/stats';
 
 const args = benchArgs();
 const report = new Report('invoke', 'Warm invoke overhead (in process)', args.quick);
-const samples = pick(args, 3000, 400);
+const samples = pick(args, 3000, 200);
 const warmup = pick(args, 300, 100);
-/** Idle time between requests for the low-load figures (the issue's "at low load"). */
-const LOW_LOAD_GAP_MS = 20;
-const lowLoadSamples = pick(args, 300, 60);
+/**
+ * Idle time between requests for the low-load figures (the issue's "at low load"): longer than
+ * one instantiation, so the worker can have the install's next spare ready (as the runner's
+ * README figures assume).
+ */
+const LOW_LOAD_GAP_MS = 30;
+const lowLoadSamples = pick(args, 300, 40);
 const toUs = (values: number[]) => values.map((value) => value * 1000);
 
 const host = await createBenchHost();
@@ -26,8 +30,9 @@ for (const stack of [reuse, fresh]) {
   await stack.runner.warm(echo.contentHash, echo);
 }
 
+const noopProgram = await loadDirect((await buildFixture('noop')).component);
 const direct = {
-  noop: (await loadDirect((await buildFixture('noop')).component)).instantiate(),
+  noop: noopProgram.instantiate(),
   json: (await loadDirect((await buildFixture('json')).component)).instantiate(),
 };
 const payload = jsonPayload();
@@ -106,7 +111,7 @@ report.add({
 });
 
 // Throughput in process: requests in flight through gateway.fetch, against direct calls in a loop.
-const total = pick(args, 20_000, 4_000);
+const total = pick(args, 20_000, 2_000);
 const rounds = pick(args, 5, 2);
 const directRate: number[] = [];
 for (let i = 0; i < rounds; i++) {
@@ -206,6 +211,62 @@ for (const [load, gapMs] of [
       ratio: `${(figure.ratio ?? 0).toFixed(2)}x reuse`,
     });
   }
+}
+
+// Like for like: a fresh instance per request against a new instance + call in this thread.
+const newInstance = await sample(
+  () => {
+    const response = noopProgram
+      .instantiate()
+      .handle(witRequest('GET', '/noop', undefined, 'noop'));
+    if (response.status !== 200) throw new Error(`direct new instance answered ${response.status}`);
+  },
+  { warmup: 5, samples: lowLoadSamples, gapMs: 1 },
+);
+report.add({
+  id: 'invoke.direct.new-instance',
+  label: 'direct: new instance + handle() in this thread (fresh, like for like)',
+  unit: 'us',
+  subject: summarize(toUs(newInstance)),
+});
+
+// Process isolation (child processes instead of worker threads), runner.execute alone.
+const processStacks = {
+  reuse: await createBenchStack(
+    { policy: 'reuse', runner: { isolation: { mode: 'process', size: 2, spares: 1 } } },
+    host,
+  ),
+  fresh: await createBenchStack(
+    { policy: 'fresh', runner: { isolation: { mode: 'process', size: 2, spares: 1 } } },
+    host,
+  ),
+};
+for (const [policy, stack] of Object.entries(processStacks)) {
+  await stack.runner.warm(noop.contentHash, noop);
+  const pair = await samplePair(
+    async () => {
+      const answer = await stack.runner.execute(
+        executeRequest(noop, '/noop', { installId: `bench-process-${policy}` }),
+      );
+      if (answer.status !== 200) throw new Error(`process runner answered ${answer.status}`);
+    },
+    () => directCall('noop'),
+    policy === 'fresh'
+      ? { warmup: 10, samples: lowLoadSamples, gapMs: LOW_LOAD_GAP_MS }
+      : { warmup, samples },
+  );
+  const subject = summarize(toUs(pair.subject));
+  const baseline = summarize(toUs(pair.baseline));
+  report.add({
+    id: `invoke.process.${policy}`,
+    label: `runner.execute ${policy} noop, process isolation${policy === 'fresh' ? ', low load' : ''}`,
+    unit: 'us',
+    subject,
+    baseline: { label: 'direct handle()', summary: baseline },
+    ratio: subject.median / baseline.median,
+    overhead: subject.median - baseline.median,
+  });
+  await stack.close();
 }
 
 report.note(

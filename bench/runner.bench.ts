@@ -1,7 +1,8 @@
 // Runner overhead: a warm call (`reuse` instance), a fresh-instance call (`fresh`, with spares)
 // and a cold start (new content hash: verify, transpile, compile, instantiate), in worker and
 // process isolation, each against calling the same component's `handle` directly in one
-// thread. Self-contained: its fixture is bench/fixtures/runner-noop. Flags: --quick.
+// thread. Its fixture is bench/fixtures/runner-noop; figures go to bench/results/latest.json
+// (area `runner`) and docs/performance.md like every other area. Flags: --quick.
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,25 +23,16 @@ import {
 } from '@alga/host';
 import { transpile } from '@bytecodealliance/jco';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
+import { benchArgs } from './lib/args';
+import { Report } from './lib/report';
+import { summarize } from './lib/stats';
 
-const quick = process.argv.includes('--quick');
+const { quick } = benchArgs();
 const N = quick ? 200 : 2_000;
-const COLD = quick ? 2 : 4;
+const COLD = quick ? 1 : 4;
 const here = new URL('.', import.meta.url).pathname;
 const fixture = join(here, 'fixtures', 'runner-noop');
-
-interface Stats {
-  readonly min: number;
-  readonly median: number;
-  readonly p99: number;
-}
-
-function stats(samples: number[]): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) =>
-    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
-  return { min: sorted[0] as number, median: at(0.5), p99: at(0.99) };
-}
+const report = new Report('runner', 'Runner overhead: worker and process isolation', quick);
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -141,7 +133,7 @@ const witRequest = {
   kind: 'api',
 };
 
-const rows: Array<{ name: string; stats: Stats; baseline: string }> = [];
+const rows: Array<{ name: string; samples: number[]; baseline: string }> = [];
 const direct = await loadDirect();
 {
   const handle = direct.instantiate();
@@ -151,7 +143,7 @@ const direct = await loadDirect();
     handle(witRequest);
     warm.push(performance.now() - t);
   }
-  rows.push({ name: 'direct: warm call', stats: stats(warm), baseline: 'direct: warm call' });
+  rows.push({ name: 'direct: warm call', samples: warm, baseline: 'direct: warm call' });
   const fresh: number[] = [];
   for (let i = 0; i < N / 4; i++) {
     const t = performance.now();
@@ -162,14 +154,14 @@ const direct = await loadDirect();
   }
   rows.push({
     name: 'direct: new instance + call',
-    stats: stats(fresh),
+    samples: fresh,
     baseline: 'direct: warm call',
   });
   const cold: number[] = [];
   for (let i = 0; i < COLD; i++) cold.push((await loadDirect()).loadMs);
   rows.push({
     name: 'direct: cold (transpile+compile+instantiate+call)',
-    stats: stats(cold),
+    samples: cold,
     baseline: 'direct: warm call',
   });
 }
@@ -191,7 +183,7 @@ async function measure(
       throw new Error(`bench request failed: ${response.status} ${response.error?.code}`);
     if (gapMs > 0) await pause(gapMs);
   }
-  return stats(samples);
+  return samples;
 }
 
 let versionCounter = 0;
@@ -210,19 +202,19 @@ for (const mode of ['worker', 'process'] as IsolationMode[]) {
   await runner.warm(bundle.contentHash);
   rows.push({
     name: `${mode}: warm call (reuse)`,
-    stats: await measure(runner, bundle, 'reuse', 0),
+    samples: await measure(runner, bundle, 'reuse', 0),
     baseline: 'direct: warm call',
   });
   // The worker prepares the install's next instance after answering (about one instantiation,
   // ~12 ms here): 30 ms between requests leaves it time to, back to back does not.
   rows.push({
     name: `${mode}: fresh instance (spare ready)`,
-    stats: await measure(runner, bundle, 'fresh', 30),
+    samples: await measure(runner, bundle, 'fresh', 30),
     baseline: 'direct: new instance + call',
   });
   rows.push({
     name: `${mode}: fresh instance (back to back)`,
-    stats: await measure(runner, bundle, 'fresh', 0),
+    samples: await measure(runner, bundle, 'fresh', 0),
     baseline: 'direct: new instance + call',
   });
   const cold: number[] = [];
@@ -235,7 +227,7 @@ for (const mode of ['worker', 'process'] as IsolationMode[]) {
   }
   rows.push({
     name: `${mode}: cold start (new hash: verify+transpile+compile)`,
-    stats: stats(cold),
+    samples: cold,
     baseline: 'direct: cold (transpile+compile+instantiate+call)',
   });
   await runner.close();
@@ -248,27 +240,36 @@ for (const mode of ['worker', 'process'] as IsolationMode[]) {
   if (first.status !== 200) throw new Error(`restart request failed: ${first.error?.code}`);
   rows.push({
     name: `${mode}: cold start after restart (transpile cached)`,
-    stats: stats(restartSamples),
+    samples: restartSamples,
     baseline: 'direct: cold (transpile+compile+instantiate+call)',
   });
   await restarted.close();
 }
 
-const byName = new Map(rows.map((row) => [row.name, row.stats]));
-const warmDirect = byName.get('direct: warm call') as Stats;
-const ms = (value: number) =>
-  value < 1 ? `${(value * 1000).toFixed(0)} µs` : `${value.toFixed(2)} ms`;
-console.log(`runner bench (${quick ? 'quick' : 'full'}; noop handler; ${N} warm samples)\n`);
-console.log('| case | min | median | p99 | × direct warm | × like-for-like direct |');
-console.log('| --- | --- | --- | --- | --- | --- |');
+const byName = new Map(rows.map((row) => [row.name, summarize(row.samples)]));
+const warmDirect = byName.get('direct: warm call');
 for (const row of rows) {
-  const like = byName.get(row.baseline) as Stats;
-  console.log(
-    `| ${row.name} | ${ms(row.stats.min)} | ${ms(row.stats.median)} | ${ms(row.stats.p99)} | ${(row.stats.median / warmDirect.median).toFixed(1)} | ${(row.stats.median / like.median).toFixed(1)} |`,
-  );
+  const subject = summarize(row.samples);
+  const like = byName.get(row.baseline);
+  const id = row.name.replace(/[^a-z0-9]+/g, '-').replace(/-+$/, '');
+  report.add({
+    id: `runner.${id}`,
+    label: row.name,
+    unit: 'ms',
+    subject,
+    ...(like === undefined || row.baseline === row.name
+      ? {}
+      : {
+          baseline: { label: row.baseline, summary: like },
+          ratio: subject.median / like.median,
+          overhead: subject.median - like.median,
+        }),
+    ...(warmDirect === undefined
+      ? {}
+      : { note: `${(subject.median / warmDirect.median).toFixed(1)}x direct warm call` }),
+  });
 }
-await mkdir(join(here, 'results'), { recursive: true });
-await writeFile(
-  join(here, 'results', 'runner.json'),
-  `${JSON.stringify({ at: new Date().toISOString(), quick, rows }, null, 2)}\n`,
+report.note(
+  'Baselines are like for like: a warm call against a direct warm call, a fresh instance against a direct new instance + call, a cold start against a direct transpile + compile + instantiate + call. Fresh with a spare ready leaves 30 ms between requests; back to back leaves none.',
 );
+await report.finish();

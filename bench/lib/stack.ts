@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import {
   createGateway,
+  createPinoLogger,
   createRateLimiter,
   createRunner,
   type EmbeddedRunner,
   type ExecuteRequest,
   type Gateway,
   type InstancePolicy,
-  type RunnerLogger,
   type RunnerOptions,
   signaturesFromRegistry,
 } from '@alga/host';
@@ -16,14 +16,6 @@ import { BENCH_DIR } from './report';
 
 /** The runner data folder benches share, so warm figures never include a transpile. */
 export const RUNNER_CACHE = join(BENCH_DIR, 'node_modules', '.cache', 'alga', 'runner');
-
-/** A logger that drops everything: benches measure the path, not stdout. */
-export const SILENT_LOGGER: RunnerLogger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 /** Options of {@link createBenchStack}. */
 export interface StackOptions {
@@ -79,7 +71,8 @@ export async function createBenchStack(
         ...(options.memoryBytes === undefined ? {} : { memoryBytes: options.memoryBytes }),
       },
     },
-    logger: SILENT_LOGGER,
+    // Benches measure the path, not log writing (the throughput bench keeps serve's own logs).
+    logger: createPinoLogger('silent'),
     secrets: { sealer: host.sealer },
     storage: { store: host.store },
     // The operator allows any host; each install's own egress list (from its manifest) decides.
