@@ -17,7 +17,8 @@ import { summarize } from './lib/stats';
 
 const args = benchArgs();
 const report = new Report('coldstart', 'Cold start', args.quick);
-const samples = pick(args, 8, 3);
+const samples = pick(args, 6, 2);
+const restartSamples = pick(args, 5, 1);
 const runId = Date.now().toString(36);
 
 // (1) publish -> first response, in a host whose workers are already up.
@@ -184,7 +185,7 @@ const restarts = {
   runnerProcess: [] as number[],
   directProcess: [] as number[],
 };
-for (let i = 0; i < samples; i++) {
+for (let i = 0; i < restartSamples; i++) {
   const runner = await restart('runner');
   restarts.runner.push(runner);
   restarts.runnerProcess.push(runner.processMs);

@@ -9,8 +9,8 @@ import { sample, samplePair, summarize, throughput } from './lib/stats';
 
 const args = benchArgs();
 const report = new Report('invoke', 'Warm invoke overhead (in process)', args.quick);
-const samples = pick(args, 3000, 200);
-const warmup = pick(args, 300, 100);
+const samples = pick(args, 3000, 150);
+const warmup = pick(args, 300, 50);
 /**
  * Idle time between requests for the low-load figures (the issue's "at low load"): longer than
  * one instantiation, so the worker can have the install's next spare ready (as the runner's
@@ -111,7 +111,7 @@ report.add({
 });
 
 // Throughput in process: requests in flight through gateway.fetch, against direct calls in a loop.
-const total = pick(args, 20_000, 2_000);
+const total = pick(args, 20_000, 1_500);
 const rounds = pick(args, 5, 2);
 const directRate: number[] = [];
 for (let i = 0; i < rounds; i++) {

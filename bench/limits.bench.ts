@@ -10,7 +10,7 @@ import { samplePair, summarize } from './lib/stats';
 
 const args = benchArgs();
 const report = new Report('limits', 'Limits: deadline, memory cap, worker replacement', args.quick);
-const samples = pick(args, 15, 4);
+const samples = pick(args, 15, 3);
 const DEADLINE_MS = 200;
 const MIB = 1024 * 1024;
 const MEMORY_CAP = 64 * MIB;

@@ -10,9 +10,9 @@ import { summarize } from './lib/stats';
 
 const args = benchArgs();
 const report = new Report('memory', 'Memory (RSS)', args.quick);
-const installs = pick(args, 24, 8);
+const installs = pick(args, 24, 6);
 const rounds = pick(args, 3, 1);
-const requests = pick(args, 10_000, 2_000);
+const requests = pick(args, 10_000, 1_000);
 const MB = 1024 * 1024;
 
 const gc = (globalThis as { gc?: () => void }).gc;

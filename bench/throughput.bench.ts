@@ -10,7 +10,7 @@ import { summarize } from './lib/stats';
 
 const args = benchArgs();
 const report = new Report('throughput', 'HTTP throughput on loopback (autocannon)', args.quick);
-const duration = pick(args, 5, 2);
+const duration = pick(args, 5, 1);
 const rounds = pick(args, 3, 1);
 const concurrencies = [1, 8, 64];
 const payload = jsonPayload();

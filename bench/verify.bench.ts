@@ -43,7 +43,7 @@ for (const sizeMiB of [1, 12, 50]) {
   const raw = Object.values(files);
   const options = {
     warmup: 2,
-    samples: pick(args, sizeMiB === 50 ? 12 : 30, sizeMiB === 50 ? 4 : 10),
+    samples: pick(args, sizeMiB === 50 ? 12 : 30, sizeMiB === 50 ? 3 : 8),
   };
 
   const verify = await samplePair(
