@@ -107,6 +107,8 @@ export interface AlgaServeOptions {
   readonly keepData?: boolean;
   /** Extra `alga serve` flags. */
   readonly flags?: readonly string[];
+  /** Node flags for the server process (e.g. `--cpu-prof` to profile it under load). */
+  readonly nodeFlags?: readonly string[];
 }
 
 /** Admin calls against a running `alga serve`. */
@@ -154,6 +156,7 @@ export async function startAlgaServe(
   const child = spawn(
     process.execPath,
     [
+      ...(options.nodeFlags ?? []),
       algaBin(),
       'serve',
       '--data',
