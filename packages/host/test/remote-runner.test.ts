@@ -2,10 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createNodeListener } from '../src/gateway/adapters';
-import type { DebugEvent } from '../src/observability/debug-stream';
-import { createRunner } from '../src/runner/runner';
 import { RemoteRunner } from '../src/server/remote-runner';
 import { createRunnerService } from '../src/server/runner-service';
+import { createLocalHarness } from './helpers/contract-runner';
 import { runnerContract } from './runner.contract';
 
 const TOKEN = 'remote-contract-token-0123456789';
@@ -20,38 +19,20 @@ function listen(server: Server): Promise<string> {
 
 // The same contract as the in-process runners, through RemoteRunner -> HTTP on loopback ->
 // the runner service -> a worker runner.
-runnerContract('remote', async ({ world, logger, sealer, storage, egressAllow, uiProxyRoutes }) => {
-  const inner = createRunner({
-    store: world.store,
-    trust: world.trust,
-    signatures: world.signatures,
-    dataDir: world.dataDir,
-    isolation: { mode: 'worker', size: 2, spares: 1 },
-    logger,
-    secrets: { sealer },
-    storage: { store: storage },
-    http: { allow: egressAllow, allowHttp: true, allowPrivateNetworks: true },
-    uiProxy: { routes: uiProxyRoutes },
-    records: storage,
-  });
-  const service = createRunnerService({ runner: inner, authToken: TOKEN });
+runnerContract('remote', async (options) => {
+  const local = createLocalHarness('worker', options);
+  const service = createRunnerService({ runner: local.runner, authToken: TOKEN });
   const server = createServer(createNodeListener(service.fetch));
   const baseUrl = await listen(server);
   const runner = new RemoteRunner({ baseUrl, authToken: TOKEN });
-  const events: DebugEvent[] = [];
-  const subscription = inner.debug.subscribe({});
-  void (async () => {
-    for await (const event of subscription) events.push(event);
-  })();
   return {
     runner,
-    debugEvents: () => events,
-    metricsText: () => inner.metrics.registry.metrics(),
+    debugEvents: local.debugEvents,
+    ...(local.metricsText ? { metricsText: local.metricsText } : {}),
     close: async () => {
-      subscription.close();
       await runner.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await inner.close();
+      await local.close();
     },
   };
 });
