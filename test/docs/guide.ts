@@ -231,8 +231,15 @@ export async function runGuide(guide: Guide, options: RunGuideOptions): Promise<
           `"${ready}"`,
           () => background.output,
         );
+        // The ready marker can arrive before the rest of the lines the guide shows (a loaded
+        // machine flushes stdout and stderr apart): give them a bounded while to follow.
+        const expected = step.expected.map(swap);
+        const settleBy = Date.now() + 15_000;
+        while (missingLines(expected, background.output).length > 0 && Date.now() < settleBy) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         options.log?.(`$ ${source}\n${background.output}`);
-        const missing = missingLines(step.expected.map(swap), background.output);
+        const missing = missingLines(expected, background.output);
         if (missing.length > 0)
           throw problem(step, `the output lacks:\n${missing.join('\n')}`, background.output);
         continue;
