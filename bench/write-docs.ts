@@ -15,9 +15,9 @@ import {
 const DOC = join(BENCH_DIR, '..', 'docs', 'performance.md');
 
 function markdownTable(header: readonly string[], rows: readonly string[][]): string {
-  const escape = (cell: string) => cell.replaceAll('|', '\\|');
+  const escapeCell = (cell: string) => cell.replaceAll('|', '\\|');
   const align = header.map((_, column) => (column === 0 ? '---' : '---:'));
-  return [header, align, ...rows].map((row) => `| ${row.map(escape).join(' | ')} |`).join('\n');
+  return [header, align, ...rows].map((row) => `| ${row.map(escapeCell).join(' | ')} |`).join('\n');
 }
 
 function runLine(area: AreaResult): string {
