@@ -127,7 +127,7 @@ report.add({
   subject: summarize(checkpoints),
   baseline: { label: 'the same calls direct in this thread', summary: summarize(directRss) },
   overhead: growth,
-  note: `growth after warm-up ${growth.toFixed(1)} MB (direct: ${directGrowth.toFixed(1)} MB)`,
+  note: `growth after warm-up ${growth.toFixed(1)} MB (direct: ${directGrowth.toFixed(1)} MB); every tenth: ${checkpoints.map((rss) => rss.toFixed(0)).join(' ')}`,
 });
 report.target({
   id: 'memory.no-growth',
