@@ -107,7 +107,8 @@ function roundSummary(summary: Summary): Summary {
 export function formatValue(value: number | undefined, unit: Unit): string {
   if (value === undefined || Number.isNaN(value)) return '-';
   if (unit === 'req/s') return Math.round(value).toLocaleString('en-US');
-  if (unit === 'x') return `${value.toFixed(2)}x`;
+  // Small ratios keep three decimals: 0.003x and 0.004x are different findings.
+  if (unit === 'x') return `${Math.abs(value) < 0.095 ? value.toFixed(3) : value.toFixed(2)}x`;
   if (unit === '%') return `${value.toFixed(1)}%`;
   const abs = Math.abs(value);
   if (abs >= 100) return value.toFixed(0);
