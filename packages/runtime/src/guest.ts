@@ -11,7 +11,7 @@ import type { HostInterfaces, IncomingRequest, OutgoingResponse } from './intern
 
 /** The `handler` export of the `alga:extension` world, as componentize-js expects it. */
 export interface HandlerExport {
-  handle(request: IncomingRequest): Promise<OutgoingResponse>;
+  handle(request: IncomingRequest): OutgoingResponse | Promise<OutgoingResponse>;
 }
 
 function isHandler(value: unknown): value is Handler {

@@ -154,6 +154,32 @@ describe('responses', () => {
     ]);
   });
 
+  it('answers a synchronous handler synchronously (the component skips its event loop)', async () => {
+    const sync = createHandler(() => text('now')).handle(request(), {});
+    expect(sync).not.toBeInstanceOf(Promise);
+    expect(decoder.decode((sync as OutgoingResponse).body)).toBe('now');
+    const failing = createHandler(() => {
+      throw new Error('boom');
+    }).handle(request(), {});
+    expect(failing).not.toBeInstanceOf(Promise);
+    expect((failing as OutgoingResponse).status).toBe(500);
+    const later = createHandler(async () => text('later')).handle(request(), {});
+    expect(later).toBeInstanceOf(Promise);
+    expect(decoder.decode((await later).body)).toBe('later');
+    const rejected = createHandler(async () => {
+      throw new HandlerError('BAD_REQUEST', 'no');
+    }).handle(request(), {});
+    expect((await rejected).status).toBe(400);
+  });
+
+  it('sends byte arrays made in another realm (the guest request body) as they are', async () => {
+    const { runInNewContext } = await import('node:vm');
+    const foreign = runInNewContext('new Uint8Array([104, 105])') as Uint8Array;
+    expect(foreign instanceof Uint8Array).toBe(false);
+    const res = await createHandler(() => ({ body: foreign })).handle(request(), {});
+    expect([res.status, decoder.decode(res.body)]).toEqual([200, 'hi']);
+  });
+
   it('turns a value that is not a response into a 500 and logs why', async () => {
     const lines: LogLine[] = [];
     const res = await createHandler(() => ({ hello: 'world' }) as never).handle(request(), {

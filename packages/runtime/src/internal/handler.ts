@@ -18,8 +18,15 @@ export type HandlerFunction = (
  * The component entry `alga build` generates calls `handle` with the host interfaces it imports.
  */
 export interface Handler {
-  /** Runs the handler for one request; never rejects (failures become error responses). */
-  handle(request: IncomingRequest, host: HostInterfaces): Promise<OutgoingResponse>;
+  /**
+   * Runs the handler for one request; never throws or rejects (failures become error
+   * responses). A handler that answers synchronously is answered synchronously: the component
+   * then returns without running its event loop.
+   */
+  handle(
+    request: IncomingRequest,
+    host: HostInterfaces,
+  ): OutgoingResponse | Promise<OutgoingResponse>;
 }
 
 const INTERNAL_MESSAGE = 'The extension failed to handle the request.';
@@ -105,13 +112,26 @@ export function createHandler(fn: HandlerFunction): Handler {
     );
   }
   return {
-    async handle(incoming, host) {
+    handle(incoming, host) {
+      const fail = (thrown: unknown) =>
+        toOutgoingResponse(failureResponse(host, thrown)) as OutgoingResponse;
       try {
-        const result = await fn(new AlgaRequest(incoming), createContext(host));
-        return await toOutgoingResponse(result);
+        const result = fn(new AlgaRequest(incoming), createContext(host));
+        const outgoing = isThenable(result)
+          ? Promise.resolve(result).then(toOutgoingResponse)
+          : toOutgoingResponse(result);
+        return isThenable(outgoing) ? Promise.resolve(outgoing).catch(fail) : outgoing;
       } catch (thrown) {
-        return toOutgoingResponse(failureResponse(host, thrown));
+        return fail(thrown);
       }
     },
   };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }

@@ -113,6 +113,9 @@ function bodyBytes(body: HandlerResponse['body']): Uint8Array {
   if (typeof body === 'string') return encoder.encode(body);
   if (body instanceof Uint8Array) return body;
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  // Byte arrays from another realm (the guest's own `req.bytes()`) fail `instanceof`.
+  const view: unknown = body;
+  if (ArrayBuffer.isView(view)) return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
   throw new HandlerError(
     'INVALID_RESPONSE',
     `response body must be a string, Uint8Array or ArrayBuffer, got ${typeof body}; use json(data) for objects`,
@@ -125,14 +128,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Turns what a handler returned into the WIT response, or explains what is wrong with it. */
-export async function toOutgoingResponse(result: unknown): Promise<OutgoingResponse> {
+/**
+ * Turns what a handler returned into the WIT response, or explains what is wrong with it.
+ * Answers synchronously unless `result` is a web `Response` (its body is read asynchronously).
+ */
+export function toOutgoingResponse(result: unknown): OutgoingResponse | Promise<OutgoingResponse> {
   if (typeof Response !== 'undefined' && result instanceof Response) {
-    return {
+    return result.arrayBuffer().then((body) => ({
       status: checkStatus(result.status),
       headers: headerList(result.headers),
-      body: new Uint8Array(await result.arrayBuffer()),
-    };
+      body: new Uint8Array(body),
+    }));
   }
   if (!isPlainObject(result)) {
     throw new HandlerError(
