@@ -52,7 +52,21 @@ type Instantiate = (
   ) => WebAssembly.Instance,
 ) => Record<string, unknown>;
 
-const CACHE = join(BENCH_DIR, 'node_modules', '.cache', 'alga', 'bench-direct');
+const CACHE = join(BENCH_DIR, 'node_modules', '.cache', 'alga', 'bench-direct-g2');
+
+/**
+ * The runner writes jco's glue with `_debugLog` emptied (see `prepareGlue` in
+ * `packages/host/src/runner/engine/transpile-cache.ts`); the baseline runs the same glue, so the
+ * overhead figures compare like with like.
+ */
+function silenceDebugLog(glue: Uint8Array): Uint8Array {
+  const source = new TextDecoder().decode(glue);
+  const silenced = source.replace(
+    /const _debugLog = \(\.\.\.args\) => \{\n\s*if \(!globalThis\?\.process\?\.env\?\.JCO_DEBUG\) \{ return; \}\n\s*console\.debug\(\.\.\.args\);\n\s*\};/g,
+    'const _debugLog = () => {};',
+  );
+  return new TextEncoder().encode(silenced);
+}
 
 /** Transpiles `component` with jco (sync instantiation, like the runner), cached under `cacheDir`. */
 export async function transpileDirect(
@@ -77,7 +91,7 @@ export async function transpileDirect(
   for (const [name, bytes] of Object.entries(files)) {
     if (name.endsWith('.d.ts')) continue;
     await mkdir(dirname(join(staging, name)), { recursive: true });
-    await writeFile(join(staging, name), bytes);
+    await writeFile(join(staging, name), name === 'component.js' ? silenceDebugLog(bytes) : bytes);
   }
   await writeFile(join(staging, 'done'), '');
   await rm(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { buildExtension } from '@alga/cli';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileCoreModules } from '../src/runner/engine/compile';
-import { TranspileCache } from '../src/runner/engine/transpile-cache';
+import { prepareGlue, TranspileCache } from '../src/runner/engine/transpile-cache';
 import { fixtureDir } from './helpers/runner-fixtures';
 
 describe('transpile cache', () => {
@@ -20,7 +20,7 @@ describe('transpile cache', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
     const first = await new TranspileCache(dataDir).get(contentHash, component);
     expect(first.transpiled).toBe(true);
-    expect(first.gluePath).toMatch(/transpiled\/jco-\d+\.\d+\.\d+\/d{64}\/component\.mjs$/);
+    expect(first.gluePath).toMatch(/transpiled\/jco-\d+\.\d+\.\d+-g\d+\/d{64}\/component\.mjs$/);
     const restarted = await new TranspileCache(dataDir).get(contentHash, component);
     expect(restarted.transpiled).toBe(false);
     expect(restarted.coreModules).toEqual(first.coreModules);
@@ -28,6 +28,16 @@ describe('transpile cache', () => {
     expect(modules.map((module) => module.name)).toEqual(
       first.coreModules.map((file) => file.name),
     );
+  });
+
+  it('writes the glue with jco debug logging silenced (it read the environment at every step)', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
+    const { gluePath } = await new TranspileCache(dataDir).get(contentHash, component);
+    const glue = await readFile(gluePath, 'utf8');
+    expect(glue).toContain('const _debugLog = () => {};');
+    expect(glue).not.toContain('JCO_DEBUG');
+    const untouched = new TextEncoder().encode('export const x = 1;');
+    expect(prepareGlue(untouched)).toBe(untouched);
   });
 
   it('transpiles again when the cached glue was altered, and refuses an altered core module', async () => {

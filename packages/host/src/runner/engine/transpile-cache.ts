@@ -34,6 +34,27 @@ const metaSchema = z.object({
 });
 
 const GLUE = 'component.mjs';
+
+/**
+ * jco 1.35's glue calls `_debugLog` at every step of every call and import, and each call reads
+ * `process.env.JCO_DEBUG`: half the cost of a noop request. Isolates run with an empty
+ * environment, so the function never logs there; the glue is written with an empty body.
+ */
+const DEBUG_LOG = `const _debugLog = (...args) => {
+    if (!globalThis?.process?.env?.JCO_DEBUG) { return; }
+    console.debug(...args);
+  };`;
+const SILENT_DEBUG_LOG = 'const _debugLog = () => {};';
+
+/** Bumped whenever the way glue is written changes, so older cache entries are not reused. */
+const GLUE_FORMAT = 2;
+
+/** The glue as isolates load it: {@link DEBUG_LOG} silenced when jco emitted it verbatim. */
+export function prepareGlue(glue: Uint8Array): Uint8Array {
+  const source = new TextDecoder().decode(glue);
+  if (!source.includes(DEBUG_LOG)) return glue;
+  return new TextEncoder().encode(source.replaceAll(DEBUG_LOG, SILENT_DEBUG_LOG));
+}
 const SAFE_NAME = /^[a-z0-9][a-z0-9._-]*\.wasm$/;
 
 const require = createRequire(import.meta.url);
@@ -185,7 +206,7 @@ export class TranspileCache {
         `content hash ${JSON.stringify(contentHash)} is not sha256:<64 hex>`,
       );
     const { url, version } = jcoToolchain();
-    const dir = join(this.#root, `jco-${version}`, hex);
+    const dir = join(this.#root, `jco-${version}-g${GLUE_FORMAT}`, hex);
     const cached = await this.#read(dir, contentHash, version);
     if (cached !== undefined) return cached;
     const files = await this.#throttled(() => transpileInWorker(component, url));
@@ -199,7 +220,7 @@ export class TranspileCache {
       if (!SAFE_NAME.test(name))
         throw new RunnerError('LOAD_FAILED', `jco produced an unexpected file name ${name}`);
     }
-    const written: Record<string, Uint8Array> = { [GLUE]: glue };
+    const written: Record<string, Uint8Array> = { [GLUE]: prepareGlue(glue) };
     for (const name of coreModules) written[name] = files[name] as Uint8Array;
     const staging = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     await mkdir(staging, { recursive: true });
