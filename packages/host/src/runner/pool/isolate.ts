@@ -3,7 +3,14 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { EventEmitter } from 'eventemitter3';
 import type { Program } from '../engine/engine';
 import { RunnerError } from '../errors';
-import type { CallResult, FromWorker, InvokeMessage } from '../worker/protocol';
+import {
+  type CallResult,
+  type FromWorker,
+  type InvokeMessage,
+  SHARED_STATE_BYTES,
+  STARTED_AT_INDEX,
+  STARTED_ID_INDEX,
+} from '../worker/protocol';
 
 /** Events of an {@link Isolate}. */
 export interface IsolateEvents {
@@ -31,6 +38,11 @@ export interface Isolate extends EventEmitter<IsolateEvents> {
   /** Answers the guest's pending host call. */
   reply(result: CallResult): void;
   /**
+   * When invocation `id`'s handler started (epoch ms), or `undefined` while it is still
+   * waiting for its program or instance. Only the latest invocation is known.
+   */
+  startedAt(id: number): number | undefined;
+  /**
    * Extra time the pool waits past an invocation's deadline before it kills the isolate itself:
    * 0 for a thread; a child process enforces the deadline on its own side (no IPC latency in
    * the measurement) and is killed only if it fails to.
@@ -55,15 +67,17 @@ export class ThreadIsolate extends EventEmitter<IsolateEvents> implements Isolat
   readonly deadlineGraceMs = 0;
   readonly #worker: Worker;
   readonly #flag: Int32Array;
+  readonly #startedAt: Float64Array;
   readonly #replies: MessageChannel['port1'];
   readonly #loaded = new Set<string>();
   #alive = true;
 
   constructor(entry: URL, boot: IsolateBoot) {
     super();
-    const flag = new SharedArrayBuffer(4);
+    const flag = new SharedArrayBuffer(SHARED_STATE_BYTES);
     const { port1, port2 } = new MessageChannel();
     this.#flag = new Int32Array(flag);
+    this.#startedAt = new Float64Array(flag);
     this.#replies = port1;
     this.#worker = new Worker(entry, {
       workerData: {
@@ -119,6 +133,11 @@ export class ThreadIsolate extends EventEmitter<IsolateEvents> implements Isolat
 
   invoke(message: InvokeMessage): void {
     this.#worker.postMessage(message);
+  }
+
+  startedAt(id: number): number | undefined {
+    if (Atomics.load(this.#flag, STARTED_ID_INDEX) !== id) return undefined;
+    return this.#startedAt[STARTED_AT_INDEX];
   }
 
   reply(result: CallResult): void {

@@ -46,7 +46,6 @@ export interface PoolOptions {
 interface Running {
   readonly id: number;
   readonly job: PoolJob;
-  readonly controller: AbortController;
   readonly finish: (outcome: PoolOutcome) => void;
 }
 
@@ -113,13 +112,14 @@ export class IsolatePool {
     const id = this.#nextId++;
     const started = performance.now();
     return new Promise<PoolOutcome>((resolve) => {
-      const controller = new AbortController();
+      // Made on the first host call: most requests make none, and aborting costs a DOMException.
+      let controller: AbortController | undefined;
       let settled = false;
       const finish = (outcome: PoolOutcome) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        controller.abort();
+        controller?.abort();
         isolate.off('message', onMessage);
         isolate.off('exit', onExit);
         this.#running.delete(isolate);
@@ -129,6 +129,7 @@ export class IsolatePool {
       const onMessage = (message: FromWorker) => {
         if (!('id' in message) || message.id !== id) return;
         if (message.type === 'call') {
+          controller ??= new AbortController();
           job.onCall(message.iface, message.fn, message.args, controller.signal).then(
             (result) => {
               if (!settled && isolate.alive) isolate.reply(result);
@@ -140,14 +141,6 @@ export class IsolatePool {
                 });
               }
             },
-          );
-        } else if (message.type === 'started') {
-          clearTimeout(timer);
-          // Count from when the isolate started, not from when its message got here.
-          const late = Math.max(0, performance.timeOrigin + performance.now() - message.at);
-          timer = setTimeout(
-            () => stop({ kind: 'timeout', elapsedMs: performance.now() - started }),
-            Math.max(0, job.timeoutMs - late) + isolate.deadlineGraceMs,
           );
         } else if (message.type === 'timeout') {
           stop({ kind: 'timeout', elapsedMs: performance.now() - started });
@@ -165,13 +158,27 @@ export class IsolatePool {
         // Terminating stops a looping guest within milliseconds; a spare takes over meanwhile.
         isolate.kill();
       };
-      // Until the handler starts (the isolate may still be compiling or instantiating) only a
-      // generous guard runs; the invocation's own deadline starts with the handler.
-      let timer = setTimeout(() => {
-        const reason = `the handler did not start within ${this.#startTimeoutMs} ms`;
-        stop({ kind: 'crashed', reason, elapsedMs: performance.now() - started });
-      }, this.#startTimeoutMs);
-      this.#running.set(isolate, { id, job, controller, finish });
+      // The deadline counts from when the handler started (loading and instantiating do not
+      // count; they have a generous guard of their own). The isolate records the start where
+      // this check reads it, so the timer is armed for the earliest possible deadline and
+      // re-armed for the rest of the time, or while the handler has not started yet.
+      const limitMs = job.timeoutMs + isolate.deadlineGraceMs;
+      const check = () => {
+        const waitedMs = performance.now() - started;
+        const at = isolate.startedAt(id);
+        if (at === undefined) {
+          if (waitedMs >= this.#startTimeoutMs) {
+            const reason = `the handler did not start within ${this.#startTimeoutMs} ms`;
+            stop({ kind: 'crashed', reason, elapsedMs: waitedMs });
+          } else timer = setTimeout(check, Math.min(limitMs, this.#startTimeoutMs - waitedMs));
+          return;
+        }
+        const leftMs = at + limitMs - (performance.timeOrigin + performance.now());
+        if (leftMs > 0) timer = setTimeout(check, leftMs);
+        else stop({ kind: 'timeout', elapsedMs: waitedMs });
+      };
+      let timer = setTimeout(check, limitMs);
+      this.#running.set(isolate, { id, job, finish });
       isolate.on('message', onMessage);
       isolate.once('exit', onExit);
       isolate.load(job.program);

@@ -1,7 +1,7 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { compileCoreModules } from '../engine/compile';
-import type { FromWorker, ToProcess } from '../worker/protocol';
+import { type FromWorker, SHARED_STATE_BYTES, type ToProcess } from '../worker/protocol';
 
 /**
  * Child-process entry: starts the worker entry in a thread, compiles programs from the
@@ -21,11 +21,17 @@ if (send === undefined)
 const boot = bootSchema.parse(JSON.parse(process.env.ALGA_RUNNER_BOOT ?? '{}'));
 delete process.env.ALGA_RUNNER_BOOT;
 
-const flag = new SharedArrayBuffer(4);
+const flag = new SharedArrayBuffer(SHARED_STATE_BYTES);
 const flagView = new Int32Array(flag);
 const { port1: replies, port2: replyPort } = new MessageChannel();
 const worker = new Worker(new URL(boot.workerEntry), {
-  workerData: { flag, replyPort, interfaces: boot.interfaces, maxInstances: boot.maxInstances },
+  workerData: {
+    flag,
+    replyPort,
+    interfaces: boot.interfaces,
+    maxInstances: boot.maxInstances,
+    postStarted: true,
+  },
   transferList: [replyPort],
   stdout: true,
   stderr: true,

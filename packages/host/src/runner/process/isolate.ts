@@ -18,6 +18,7 @@ export class ProcessIsolate extends EventEmitter<IsolateEvents> implements Isola
   readonly #child: ChildProcess;
   readonly #loaded = new Set<string>();
   #alive = true;
+  #started: { readonly id: number; readonly at: number } | undefined;
 
   constructor(entry: URL, workerEntry: URL, boot: IsolateBoot) {
     super();
@@ -45,7 +46,8 @@ export class ProcessIsolate extends EventEmitter<IsolateEvents> implements Isola
     });
     this.ready.catch(() => {});
     this.#child.on('message', (message: FromWorker) => {
-      if (message.type !== 'ready') this.emit('message', message);
+      if (message.type === 'started') this.#started = { id: message.id, at: message.at };
+      else if (message.type !== 'ready') this.emit('message', message);
     });
     this.#child.on('error', (error) => this.#exit(`child process error: ${error.message}`));
     this.#child.on('exit', (code, signal) =>
@@ -71,6 +73,10 @@ export class ProcessIsolate extends EventEmitter<IsolateEvents> implements Isola
 
   invoke(message: InvokeMessage): void {
     this.#send(message);
+  }
+
+  startedAt(id: number): number | undefined {
+    return this.#started?.id === id ? this.#started.at : undefined;
   }
 
   reply(result: CallResult): void {

@@ -5,15 +5,17 @@ import {
   workerData,
 } from 'node:worker_threads';
 import { createMinimalWasi } from '../wasi/minimal';
-import type {
-  CallResult,
-  FromWorker,
-  InvokeMessage,
-  InvokeOutcome,
-  LoadMessage,
-  ToWorker,
-  WitIncomingRequest,
-  WitOutgoingResponse,
+import {
+  type CallResult,
+  type FromWorker,
+  type InvokeMessage,
+  type InvokeOutcome,
+  type LoadMessage,
+  STARTED_AT_INDEX,
+  STARTED_ID_INDEX,
+  type ToWorker,
+  type WitIncomingRequest,
+  type WitOutgoingResponse,
 } from './protocol';
 
 /**
@@ -70,8 +72,19 @@ const boot = workerData as {
   replyPort: MessagePort;
   interfaces: Record<string, string[]>;
   maxInstances: number;
+  postStarted?: boolean;
 };
 const flag = new Int32Array(boot.flag);
+const startedAt = new Float64Array(boot.flag);
+
+/** Records that invocation `id` starts now: in shared memory, and by message when asked. */
+function markStarted(id: number): void {
+  const at = performance.timeOrigin + performance.now();
+  startedAt[STARTED_AT_INDEX] = at;
+  // The atomic store orders the time before the id for a reader that loads the id atomically.
+  Atomics.store(flag, STARTED_ID_INDEX, id);
+  if (boot.postStarted === true) post({ type: 'started', id, at });
+}
 const programs = new Map<string, Promise<Loaded>>();
 // Map order is recency order: the first entry is the least recently used.
 const instances = new Map<string, GuestInstance>();
@@ -239,7 +252,7 @@ async function invoke(message: InvokeMessage): Promise<void> {
   try {
     if (loaded === undefined) throw new TypeError(`program ${message.programId} was not loaded`);
     const program = await loaded;
-    post({ type: 'started', id: message.id, at: performance.timeOrigin + performance.now() });
+    markStarted(message.id);
     const held = instances.get(slot);
     instances.delete(slot);
     if (

@@ -36,10 +36,25 @@ export interface WitOutgoingResponse {
   readonly body: Uint8Array;
 }
 
+/** Bytes of the shared state every worker gets ({@link WorkerBoot.flag}). */
+export const SHARED_STATE_BYTES = 16;
+/** `Int32Array` index of the id of the invocation whose handler started last. */
+export const STARTED_ID_INDEX = 1;
+/** `Float64Array` index of when it started, in epoch ms (`performance.timeOrigin + now()`). */
+export const STARTED_AT_INDEX = 1;
+
 /** Data every worker starts with. */
 export interface WorkerBoot {
-  /** `Int32Array` view index 0: 0 while a host call is pending, 1 once its answer was posted. */
+  /**
+   * Shared state ({@link SHARED_STATE_BYTES}). `Int32Array` index 0: 0 while a host call is
+   * pending, 1 once its answer was posted; index {@link STARTED_ID_INDEX} and `Float64Array`
+   * index {@link STARTED_AT_INDEX}: the invocation whose handler started last and when. The
+   * trusted side reads the start there when its deadline timer fires, so a request costs no
+   * `started` message.
+   */
   readonly flag: SharedArrayBuffer;
+  /** Also post `started` (a child process enforces deadlines itself, from the message). */
+  readonly postStarted?: boolean;
   readonly replyPort: MessagePort;
   /** Host interfaces and their functions, as the provider registry serves them. */
   readonly interfaces: Readonly<Record<string, readonly string[]>>;
@@ -113,7 +128,10 @@ export type FromWorker =
       readonly fn: string;
       readonly args: unknown[];
     }
-  /** The program is loaded: the deadline starts now (instantiating counts, loading does not). */
+  /**
+   * The program is loaded: the deadline starts now (instantiating counts, loading does not).
+   * Posted only to a child process's entry ({@link WorkerBoot.postStarted}).
+   */
   | {
       readonly type: 'started';
       readonly id: number;
