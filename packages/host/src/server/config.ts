@@ -68,6 +68,11 @@ export const HOST_SETTINGS = {
     env: 'EXT_EGRESS_ALLOWLIST',
     help: 'hosts handlers may fetch (comma-separated patterns); default none',
   },
+  instancePolicy: {
+    flag: '--instance-policy',
+    env: 'EXT_INSTANCE_POLICY',
+    help: 'fresh (a new guest instance per request) or reuse (one warm instance per install); default fresh',
+  },
   rateLimitTenant: {
     flag: '--rate-limit-tenant',
     env: 'EXT_RATE_LIMIT_TENANT',
@@ -149,6 +154,7 @@ const schema = z.object({
   maxRequestBodyBytes: positiveInt(1024 * 1024 * 1024).default(5 * 1024 * 1024),
   maxResponseBodyBytes: positiveInt(1024 * 1024 * 1024).default(5 * 1024 * 1024),
   egressAllowlist: list.optional(),
+  instancePolicy: z.enum(['fresh', 'reuse']).default('fresh'),
   rateLimitTenant: rule.optional(),
   rateLimitExtension: rule.optional(),
   rateLimitRedisUrl: z

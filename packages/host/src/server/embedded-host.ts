@@ -151,6 +151,7 @@ export async function createEmbeddedHost(options: EmbeddedHostOptions): Promise<
           secrets: { sealer },
           storage: { store },
           http: { allow: settings.egressAllowlist ?? [] },
+          instancePolicy: settings.instancePolicy,
           records: store,
           logger,
           metricsRegistry: metrics,
