@@ -18,6 +18,11 @@ const payload = jsonPayload();
 const servers: BenchServer[] = [
   await startChildServer('node:http', 'child-baseline.ts'),
   await startAlgaServe({ fixtures: ['noop', 'json'] }),
+  await startAlgaServe({
+    fixtures: ['noop', 'json'],
+    name: 'alga serve reuse',
+    flags: ['--instance-policy', 'reuse'],
+  }),
   await startChildServer('gateway reuse', 'child-gateway.ts', ['reuse']),
 ];
 const [baseline] = servers as [BenchServer, ...BenchServer[]];
@@ -119,7 +124,7 @@ report.note(
   `Each cell: ${rounds} round(s) of ${duration} s per server, servers alternating within a round; min/median/p99 are over rounds; latency is autocannon's (1 ms resolution), median over rounds.`,
 );
 report.note(
-  '`alga serve` runs with its defaults (fresh instance policy, pino info logs to /dev/null, rate limiter on with limits above the load); "gateway reuse" is the same gateway and runner wired by hand on node:http with the reuse policy.',
+  '`alga serve` runs with its defaults (fresh instance policy, pino info logs to /dev/null, rate limiter on with limits above the load); "alga serve reuse" adds `--instance-policy reuse`; "gateway reuse" is the same gateway and runner wired by hand on node:http with the reuse policy.',
 );
 report.note(
   'autocannon shares the 2 cores with the server under test: figures are what one machine does as client and server at once.',

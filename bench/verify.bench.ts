@@ -62,6 +62,24 @@ for (const sizeMiB of [1, 12, 50]) {
     ratio: summarize(verify.subject).median / summarize(verify.baseline).median,
   });
 
+  // The same bundle as a plain tar: what verification costs once gzip (transport) is undone.
+  const tar = gunzipSync(packed.bytes);
+  const plain = await samplePair(
+    () => verifyBundle(tar, signature, host.trust),
+    () => {
+      for (const bytes of raw) createHash('sha256').update(bytes).digest();
+    },
+    options,
+  );
+  report.add({
+    id: `verify.tar.${sizeMiB}mib`,
+    label: `  verifyBundle ${sizeMiB} MiB as a plain tar (no gzip)`,
+    unit: 'ms',
+    subject: summarize(plain.subject),
+    baseline: { label: 'node:crypto sha256 of the files', summary: summarize(plain.baseline) },
+    ratio: summarize(plain.subject).median / summarize(plain.baseline).median,
+  });
+
   const parts = await samplePair(
     () => readBundle(packed.bytes),
     () => gunzipSync(packed.bytes),

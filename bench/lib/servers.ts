@@ -107,6 +107,8 @@ export interface AlgaServeOptions {
   readonly keepData?: boolean;
   /** Extra `alga serve` flags. */
   readonly flags?: readonly string[];
+  /** The server's name in tables (default `alga serve`). */
+  readonly name?: string;
   /** Node flags for the server process (e.g. `--cpu-prof` to profile it under load). */
   readonly nodeFlags?: readonly string[];
 }
@@ -248,7 +250,7 @@ export async function startAlgaServe(
     if (name === 'json') paths.json = `/api/ext/${fixture.extensionId}/echo`;
   }
   return {
-    name: 'alga serve',
+    name: options.name ?? 'alga serve',
     url,
     paths,
     headers: { authorization: `Bearer ${apiKey}` },
