@@ -90,6 +90,9 @@ export class ThreadIsolate extends EventEmitter<IsolateEvents> implements Isolat
       stdout: true,
       stderr: true,
       env: {},
+      // The entry is self-contained: loaders the host process runs under (tsx, say) would only
+      // slow every isolate's start.
+      execArgv: [],
     });
     drain(this.#worker.stdout);
     drain(this.#worker.stderr);
