@@ -57,8 +57,8 @@ interface Current {
   readonly pending: { stdout: string; stderr: string };
 }
 
-/** An install served again within this long keeps a `fresh` spare on this worker. */
-const HOT_MS = 60_000;
+/** Programs that keep a pristine instance on this worker (most recently used first to stay). */
+const MAX_PRISTINE = 4;
 /** Instances of an install not served for this long are dropped. */
 const IDLE_MS = 5 * 60_000;
 
@@ -88,7 +88,15 @@ function markStarted(id: number): void {
 const programs = new Map<string, Promise<Loaded>>();
 // Map order is recency order: the first entry is the least recently used.
 const instances = new Map<string, GuestInstance>();
+/**
+ * One instance per loaded program that has never served a request, so it can become any
+ * install's: the next install (or `fresh` request) takes it instead of instantiating while its
+ * client waits, and another is made once the queue has served what was waiting. Map order is
+ * recency order.
+ */
+const pristine = new Map<string, GuestInstance>();
 let current: Current | undefined;
+let queue: Promise<void> = Promise.resolve();
 
 function post(message: FromWorker): void {
   port?.postMessage(message);
@@ -211,13 +219,40 @@ function remember(slot: string, instance: GuestInstance, maxInstances: number): 
   }
 }
 
+/** Makes a pristine instance of `programId` once the invocations queued so far are served. */
+function preparePristine(programId: string): void {
+  queue = queue.then(async () => {
+    const loaded = programs.get(programId);
+    if (pristine.has(programId) || loaded === undefined) return;
+    try {
+      pristine.set(programId, instantiate(await loaded, '', programId));
+    } catch {
+      // Not kept: a request for the program instantiates itself and reports the error.
+      return;
+    }
+    while (pristine.size > MAX_PRISTINE) {
+      const oldest = pristine.keys().next();
+      if (oldest.done === true) break;
+      pristine.delete(oldest.value);
+    }
+  });
+}
+
+/** Takes the pristine instance of `programId` for `installKey`, if there is one. */
+function takePristine(programId: string, installKey: string): GuestInstance | undefined {
+  const spare = pristine.get(programId);
+  if (spare === undefined) return undefined;
+  pristine.delete(programId);
+  return { ...spare, installKey };
+}
+
 function responseBytes(response: WitOutgoingResponse): number {
   let bytes = response.body.byteLength;
   for (const header of response.headers) bytes += header.name.length + header.value.length + 4;
   return bytes;
 }
 
-/** When each install was last served here; an install seen within {@link HOT_MS} is hot. */
+/** When each install was last served here. */
 const lastServed = new Map<string, number>();
 
 /** Drops instances and records of installs not served for {@link IDLE_MS}. */
@@ -234,8 +269,6 @@ function sweep(now: number): void {
 async function invoke(message: InvokeMessage): Promise<void> {
   const now = Date.now();
   sweep(now);
-  const previous = lastServed.get(message.installKey);
-  const hot = previous !== undefined && now - previous < HOT_MS;
   lastServed.set(message.installKey, now);
   const loaded = programs.get(message.programId);
   const slot = `${message.policy}\u0000${message.installKey}`;
@@ -262,9 +295,12 @@ async function invoke(message: InvokeMessage): Promise<void> {
     ) {
       instance = held;
     } else {
-      const started = performance.now();
-      instance = instantiate(program, message.installKey, message.programId);
-      instantiateMs = performance.now() - started;
+      instance = takePristine(message.programId, message.installKey);
+      if (instance === undefined) {
+        const started = performance.now();
+        instance = instantiate(program, message.installKey, message.programId);
+        instantiateMs = performance.now() - started;
+      }
     }
     current = state;
     instance.uses++;
@@ -301,26 +337,17 @@ async function invoke(message: InvokeMessage): Promise<void> {
   }
   const memoryBytes = instance?.memory() ?? 0;
   post({ type: 'done', id: message.id, outcome, memoryBytes, instantiateMs });
+  // Whatever this request used, the program's next install or `fresh` request finds a pristine
+  // instance ready (made after the requests already queued).
+  if (loaded !== undefined && !pristine.has(message.programId)) preparePristine(message.programId);
   if (instance === undefined || outcome.kind === 'trap' || outcome.kind === 'failed') return;
   // An instance that hit its memory cap is not trusted with another request.
-  if (outcome.kind === 'ok' && outcome.memoryExhausted && message.policy === 'reuse') return;
-  if (message.policy === 'reuse') {
-    if (instance.uses < message.maxRequestsPerInstance) remember(slot, instance, boot.maxInstances);
-    return;
-  }
-  // `fresh`: this instance is done. An install this worker served recently is hot: prepare a
-  // spare for its next request meanwhile. A one-off install gets none (each costs ~10 MB).
-  if (!hot) return;
-  const program = await loaded;
-  if (program === undefined) return;
-  try {
-    remember(slot, instantiate(program, message.installKey, message.programId), boot.maxInstances);
-  } catch {
-    // A spare that fails to instantiate is simply not kept; the next request reports the error.
+  if (outcome.kind === 'ok' && outcome.memoryExhausted) return;
+  // `fresh`: this instance is done; the pristine instance serves the next request.
+  if (message.policy === 'reuse' && instance.uses < message.maxRequestsPerInstance) {
+    remember(slot, instance, boot.maxInstances);
   }
 }
-
-let queue: Promise<void> = Promise.resolve();
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'load') {
@@ -335,6 +362,8 @@ port.on('message', (message: ToWorker) => {
         });
       });
       programs.set(message.programId, loading);
+      // After the messages already received: an invocation sent with its program goes first.
+      setImmediate(() => preparePristine(message.programId));
     }
     return;
   }
