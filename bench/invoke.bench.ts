@@ -23,12 +23,22 @@ const toUs = (values: number[]) => values.map((value) => value * 1000);
 const host = await createBenchHost();
 const noop = await host.publishAndInstall('noop', 'bench');
 const echo = await host.publishAndInstall('json', 'bench');
-const reuse = await createBenchStack({ policy: 'reuse' }, host);
-const fresh = await createBenchStack({ policy: 'fresh' }, host);
-for (const stack of [reuse, fresh]) {
+/**
+ * A stack with both fixtures loaded, once its isolates have made their pristine instances:
+ * background instantiation must not overlap the samples.
+ */
+async function warmStack(policy: 'reuse' | 'fresh') {
+  const stack = await createBenchStack({ policy }, host);
   await stack.runner.warm(noop.contentHash, noop);
   await stack.runner.warm(echo.contentHash, echo);
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  return stack;
 }
+/** Long enough for every isolate to instantiate its pristine instances after a warm(). */
+const SETTLE_MS = 1500;
+// Reuse figures are taken before the fresh stack exists: a fresh request makes the next
+// pristine instance in the background, which would slow whatever is sampled next.
+const reuse = await warmStack('reuse');
 
 const noopProgram = await loadDirect((await buildFixture('noop')).component);
 const direct = {
@@ -66,11 +76,8 @@ const cases = [
   { id: 'json', label: '10 KB JSON echo', path: '/echo', body: payload, kind: 'json' as const },
 ];
 const medians: Record<string, number> = {};
-for (const { id, label, path, body, kind } of cases) {
-  for (const [policy, stack] of [
-    ['reuse', reuse],
-    ['fresh', fresh],
-  ] as const) {
+async function policyRows(policy: 'reuse' | 'fresh', stack: typeof reuse): Promise<void> {
+  for (const { id, label, path, body, kind } of cases) {
     const pair = await samplePair(
       () => viaGateway(stack, path, body),
       () => directCall(kind),
@@ -92,6 +99,7 @@ for (const { id, label, path, body, kind } of cases) {
     });
   }
 }
+await policyRows('reuse', reuse);
 
 // Where the overhead goes: the runner alone (no Request/Response, no registry or routing).
 const runnerOnly = await samplePair(
@@ -166,6 +174,9 @@ report.target({
   op: '<=',
   ratio: `${((medians['reuse.noop'] ?? 0) / (medians['reuse.direct.noop'] ?? 1)).toFixed(1)}x direct`,
 });
+const fresh = await warmStack('fresh');
+await policyRows('fresh', fresh);
+
 // Fresh against reuse, paired so both see the same moment of the machine: back to back, and
 // at low load (a pause between requests, time for the worker to prepare the next spare).
 let fromSpare = 0;
@@ -230,6 +241,33 @@ report.add({
   label: 'direct: new instance + handle() in this thread (fresh, like for like)',
   unit: 'us',
   subject: summarize(toUs(newInstance)),
+});
+
+// The floor of `fresh` even with a spare ready: the first call on an instance that has never
+// run (made beforehand, not timed) against a call on a warm one, both in this thread.
+const firstCalls: number[] = [];
+const warmCalls: number[] = [];
+for (let i = 0; i < lowLoadSamples; i++) {
+  const instance = noopProgram.instantiate();
+  await new Promise((resolve) => setTimeout(resolve, LOW_LOAD_GAP_MS));
+  const request = witRequest('GET', '/noop', undefined, 'noop');
+  let started = performance.now();
+  instance.handle(request);
+  firstCalls.push(performance.now() - started);
+  started = performance.now();
+  direct.noop.handle(request);
+  warmCalls.push(performance.now() - started);
+}
+const firstCall = summarize(toUs(firstCalls));
+const warmCall = summarize(toUs(warmCalls));
+report.add({
+  id: 'invoke.direct.first-call',
+  label: 'direct: first handle() on a never-run instance (made beforehand)',
+  unit: 'us',
+  subject: firstCall,
+  baseline: { label: 'warm instance', summary: warmCall },
+  ratio: firstCall.median / warmCall.median,
+  overhead: firstCall.median - warmCall.median,
 });
 
 // Process isolation (child processes instead of worker threads), runner.execute alone.
