@@ -92,62 +92,118 @@ export function jcoToolchain(): { url: string; version: string } {
 }
 
 /**
- * jco's transpile runs wasm-tools in-process for ~0.5-3 s; doing it in a throwaway worker keeps
- * the host's event loop (and every other tenant) serving meanwhile.
+ * jco's transpile runs wasm-tools for ~0.5-3 s; doing it in a worker keeps the host's event
+ * loop (and every other tenant) serving meanwhile. The worker stays for {@link TRANSPILER_IDLE_MS}
+ * after its last job, so a burst of publishes pays for loading jco (~0.3 s) once.
  */
 const TRANSPILE_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-import(workerData.jcoUrl)
-  .then((jco) => jco.transpile(workerData.component, workerData.options))
-  .then((out) => parentPort.postMessage({ files: out.files }))
-  .catch((error) => parentPort.postMessage({ error: String((error && error.stack) || error) }));
+const jco = import(workerData.jcoUrl);
+jco.catch(() => {});
+parentPort.on('message', ({ id, component, options }) => {
+  jco
+    .then((loaded) => loaded.transpile(component, options))
+    .then((out) => parentPort.postMessage({ id, files: out.files }))
+    .catch((error) => parentPort.postMessage({ id, error: String((error && error.stack) || error) }));
+});
 `;
 
-function transpileInWorker(
-  component: Uint8Array,
-  jcoUrl: string,
-): Promise<Record<string, Uint8Array>> {
-  const options = {
-    name: 'component',
-    instantiation: 'sync',
-    noTypescript: true,
-    quiet: true,
-  };
-  return new Promise((resolve, reject) => {
+/** How long the transpile worker waits for another job before it exits. */
+const TRANSPILER_IDLE_MS = 30_000;
+
+const TRANSPILE_OPTIONS = {
+  name: 'component',
+  instantiation: 'sync',
+  noTypescript: true,
+  quiet: true,
+} as const;
+
+const transpileAnswer = z.union([
+  z.object({ id: z.number(), files: z.record(z.string(), z.instanceof(Uint8Array)) }),
+  z.object({ id: z.number(), error: z.string() }),
+]);
+
+interface TranspileJob {
+  readonly resolve: (files: Record<string, Uint8Array>) => void;
+  readonly reject: (error: RunnerError) => void;
+}
+
+/** One transpile worker per process, started on demand and stopped when idle. */
+class Transpiler {
+  #worker: Worker | undefined;
+  #idle: NodeJS.Timeout | undefined;
+  #nextId = 1;
+  readonly #jobs = new Map<number, TranspileJob>();
+
+  transpile(component: Uint8Array, jcoUrl: string): Promise<Record<string, Uint8Array>> {
+    const worker = this.#worker ?? this.#start(jcoUrl);
+    clearTimeout(this.#idle);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#jobs.set(id, { resolve, reject });
+      // Only a pending job keeps the process alive.
+      worker.ref();
+      worker.postMessage({ id, component, options: TRANSPILE_OPTIONS });
+    });
+  }
+
+  #start(jcoUrl: string): Worker {
     const worker = new Worker(TRANSPILE_WORKER, {
       eval: true,
-      workerData: { component, jcoUrl, options },
+      workerData: { jcoUrl },
+      execArgv: [],
     });
-    const resultSchema = z.union([
-      z.object({ files: z.record(z.string(), z.instanceof(Uint8Array)) }),
-      z.object({ error: z.string() }),
-    ]);
-    worker.once('message', (message: unknown) => {
-      void worker.terminate();
-      const parsed = resultSchema.safeParse(message);
+    this.#worker = worker;
+    worker.on('message', (message: unknown) => {
+      const parsed = transpileAnswer.safeParse(message);
       if (!parsed.success) {
-        reject(new RunnerError('LOAD_FAILED', 'jco transpile answered with an unexpected message'));
-      } else if ('error' in parsed.data) {
-        reject(
-          new RunnerError(
-            'LOAD_FAILED',
-            `jco transpile failed: ${parsed.data.error.split('\n')[0] ?? ''}`,
-            {
-              cause: parsed.data.error,
-            },
-          ),
+        this.#fail(worker, 'jco transpile answered with an unexpected message');
+        return;
+      }
+      const job = this.#jobs.get(parsed.data.id);
+      this.#jobs.delete(parsed.data.id);
+      if ('error' in parsed.data) {
+        const first = parsed.data.error.split('\n')[0] ?? '';
+        job?.reject(
+          new RunnerError('LOAD_FAILED', `jco transpile failed: ${first}`, {
+            cause: parsed.data.error,
+          }),
         );
-      } else resolve(parsed.data.files);
+      } else job?.resolve(parsed.data.files);
+      if (this.#jobs.size === 0) {
+        worker.unref();
+        this.#idle = setTimeout(() => this.#stop(worker), TRANSPILER_IDLE_MS).unref();
+      }
     });
-    worker.once('error', (error) => {
-      reject(
-        new RunnerError('LOAD_FAILED', `jco transpile worker failed: ${error.message}`, {
-          cause: error,
-        }),
-      );
+    // A worker stopped when idle (no longer current) has no jobs to fail.
+    worker.on('error', (error) => {
+      if (this.#worker === worker) {
+        this.#fail(worker, `jco transpile worker failed: ${error.message}`, error);
+      }
     });
-  });
+    worker.on('exit', () => {
+      if (this.#worker === worker) this.#fail(worker, 'jco transpile worker exited');
+    });
+    return worker;
+  }
+
+  #fail(worker: Worker, message: string, cause?: unknown): void {
+    this.#worker = undefined;
+    void worker.terminate();
+    for (const job of this.#jobs.values()) {
+      job.reject(new RunnerError('LOAD_FAILED', message, cause === undefined ? {} : { cause }));
+    }
+    this.#jobs.clear();
+  }
+
+  #stop(worker: Worker): void {
+    if (this.#worker !== worker || this.#jobs.size > 0) return;
+    this.#worker = undefined;
+    void worker.terminate();
+  }
 }
+
+const transpiler = new Transpiler();
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -209,7 +265,7 @@ export class TranspileCache {
     const dir = join(this.#root, `jco-${version}-g${GLUE_FORMAT}`, hex);
     const cached = await this.#read(dir, contentHash, version);
     if (cached !== undefined) return cached;
-    const files = await this.#throttled(() => transpileInWorker(component, url));
+    const files = await this.#throttled(() => transpiler.transpile(component, url));
     const glue = files['component.js'];
     if (glue === undefined)
       throw new RunnerError('LOAD_FAILED', 'jco transpile produced no component.js');
