@@ -1,10 +1,40 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RunnerError } from '../errors';
+
+/**
+ * A digest of what the isolate bundles are made of: every source file of the package, and the
+ * workspace lockfile, which pins what they import from `node_modules`.
+ */
+async function sourceDigest(srcDir: string): Promise<string> {
+  const hash = createHash('sha256');
+  const files = (await readdir(srcDir, { recursive: true, withFileTypes: true }))
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .map((entry) => {
+      // `parentPath` arrived in Node 20.12; earlier releases call it `path`.
+      const { parentPath, path } = entry as { parentPath?: string; path?: string };
+      return join(parentPath ?? path ?? srcDir, entry.name);
+    })
+    .sort();
+  for (const file of files)
+    hash
+      .update(file)
+      .update('\0')
+      .update(await readFile(file));
+  for (let dir = srcDir; ; dir = dirname(dir)) {
+    const lockfile = join(dir, 'package-lock.json');
+    if (existsSync(lockfile)) {
+      hash.update(await readFile(lockfile));
+      break;
+    }
+    if (dirname(dir) === dir) break;
+  }
+  return hash.digest('hex').slice(0, 16);
+}
 
 /** Script files the isolates start from. */
 export interface IsolateEntries {
@@ -40,6 +70,12 @@ async function locate(): Promise<IsolateEntries> {
     );
   }
   const runnerDir = dirname(dirname(here));
+  // Bundling takes ~0.2 s per process; the sources it reads decide the output, so a digest of
+  // them finds an earlier bundle first.
+  const dir = join(tmpdir(), 'alga-runner-entries', await sourceDigest(dirname(runnerDir)));
+  const worker = pathToFileURL(join(dir, 'runner-worker.mjs'));
+  const process = pathToFileURL(join(dir, 'runner-process.mjs'));
+  if (existsSync(worker) && existsSync(process)) return { worker, process };
   const esbuildName = 'esbuild';
   let esbuild: typeof import('esbuild');
   try {
@@ -67,12 +103,6 @@ async function locate(): Promise<IsolateEntries> {
     outExtension: { '.js': '.mjs' },
     logLevel: 'silent',
   });
-  const hash = createHash('sha256');
-  for (const file of result.outputFiles) hash.update(file.path).update(file.contents);
-  const dir = join(tmpdir(), 'alga-runner-entries', hash.digest('hex').slice(0, 16));
-  const worker = pathToFileURL(join(dir, 'runner-worker.mjs'));
-  const process = pathToFileURL(join(dir, 'runner-process.mjs'));
-  if (existsSync(worker) && existsSync(process)) return { worker, process };
   await mkdir(dir, { recursive: true });
   for (const file of result.outputFiles) {
     const target = join(
