@@ -187,6 +187,26 @@ describe('FsBundleStore layout', () => {
     );
     expect(await new FsBundleStore({ root: join(work, 'never-created') }).list()).toEqual([]);
   });
+
+  it('lets the next read of the bytes it served reuse its check, under the same limits only', async () => {
+    const root = await mkdtemp(join(work, 'opened-'));
+    const store = new FsBundleStore({ root });
+    const packed = await packBundle(projectFiles());
+    await store.put(packed.bytes);
+    const served = await store.get(packed.contentHash);
+    if (served === undefined) throw new Error('not stored');
+    // Changed after the store checked them: the next read takes the checked content.
+    served.fill(0, 0, 64);
+    expect((await readBundle(served)).contentHash).toBe(packed.contentHash);
+    // Used once: read again, the changed bytes are refused.
+    await expect(readBundle(served)).rejects.toMatchObject({ code: 'MALFORMED' });
+    const again = await store.get(packed.contentHash);
+    if (again === undefined) throw new Error('not stored');
+    // Stricter limits than the store's: checked again, and refused.
+    await expect(readBundle(again, { maxFiles: 1 })).rejects.toMatchObject({
+      code: 'TOO_MANY_FILES',
+    });
+  });
 });
 
 describe('S3BundleStore requests', () => {

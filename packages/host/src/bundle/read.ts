@@ -181,11 +181,36 @@ function compareWithIndex(
   }
 }
 
+/** Archives a store has just opened to check them, by the bytes it returned; see {@link rememberOpened}. */
+const openedByBytes = new WeakMap<
+  Uint8Array,
+  { readonly limits: string; readonly opened: OpenedArchive }
+>();
+
+/**
+ * Records that `bytes` (as a bundle store returns them, after checking them) open to `opened`
+ * under `limits`, so the next {@link openArchive} of the same bytes under the same limits (the
+ * runner's `verifyBundle` right after its store read) takes this result instead of inflating
+ * and hashing them again. The record is used once.
+ */
+export function rememberOpened(
+  bytes: Uint8Array,
+  limits: BundleLimits,
+  opened: OpenedArchive,
+): void {
+  openedByBytes.set(bytes, { limits: JSON.stringify(limits), opened });
+}
+
 /**
  * Reads the archive and checks every file against the index, without looking at the
  * manifest: the integrity layer shared by {@link readBundle} and `verifyBundle`.
  */
 export async function openArchive(bytes: Uint8Array, limits: BundleLimits): Promise<OpenedArchive> {
+  const earlier = openedByBytes.get(bytes);
+  if (earlier !== undefined) {
+    openedByBytes.delete(bytes);
+    if (earlier.limits === JSON.stringify(limits)) return earlier.opened;
+  }
   const all = await readArchive(bytes, limits);
   const indexBytes = all.get(BUNDLE_INDEX_PATH);
   if (indexBytes === undefined) {

@@ -1,6 +1,6 @@
 import { BundleError } from '../bundle/errors.js';
 import type { BundleLimits } from '../bundle/limits.js';
-import { openArchive, readBundle } from '../bundle/read.js';
+import { type OpenedArchive, openArchive, readBundle, rememberOpened } from '../bundle/read.js';
 
 /** Reads and checks a bundle before it is stored; returns its content hash. Nothing is written if this throws. */
 export async function admitBundle(bytes: Uint8Array, limits: BundleLimits): Promise<string> {
@@ -14,9 +14,9 @@ export async function checkStored(
   where: string,
   limits: BundleLimits,
 ): Promise<Uint8Array> {
-  let actual: string;
+  let opened: OpenedArchive;
   try {
-    actual = (await openArchive(bytes, limits)).contentHash;
+    opened = await openArchive(bytes, limits);
   } catch (cause) {
     throw new BundleError(
       'HASH_MISMATCH',
@@ -24,12 +24,13 @@ export async function checkStored(
       { cause, path: where },
     );
   }
-  if (actual !== contentHash) {
+  if (opened.contentHash !== contentHash) {
     throw new BundleError(
       'HASH_MISMATCH',
-      `Stored object ${where} hashes to ${actual}, not to its name ${contentHash}; it is corrupt or was tampered with and was not served.`,
+      `Stored object ${where} hashes to ${opened.contentHash}, not to its name ${contentHash}; it is corrupt or was tampered with and was not served.`,
       { path: where },
     );
   }
+  rememberOpened(bytes, limits, opened);
   return bytes;
 }
