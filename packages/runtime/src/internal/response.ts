@@ -115,7 +115,8 @@ function bodyBytes(body: HandlerResponse['body']): Uint8Array {
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
   // Byte arrays from another realm (the guest's own `req.bytes()`) fail `instanceof`.
   const view: unknown = body;
-  if (ArrayBuffer.isView(view)) return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  if (ArrayBuffer.isView(view))
+    return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
   throw new HandlerError(
     'INVALID_RESPONSE',
     `response body must be a string, Uint8Array or ArrayBuffer, got ${typeof body}; use json(data) for objects`,
