@@ -1,4 +1,5 @@
-// Memory: resident set per warm install (`reuse`) and per pre-instantiated spare (`fresh`),
+// Memory: resident set per warm install (`reuse`) and per install served `fresh` (instances are
+// dropped after each request; each isolate keeps one pristine instance per program),
 // against instances of the same component kept in one thread; and RSS over many requests.
 // Worker threads live in this process, so process RSS holds every isolate.
 import { benchArgs, pick } from './lib/args';
@@ -35,7 +36,7 @@ for (const tenantId of tenants) {
   });
 }
 
-/** MB of RSS each install adds once it has been served (its warm instance or its spare). */
+/** MB of RSS each install adds once it has been served (its warm instance, or nothing under `fresh`). */
 async function perInstall(policy: 'reuse' | 'fresh', on: BenchHost): Promise<number> {
   const stack = await createBenchStack(
     { policy, runner: { isolation: { size: 2, spares: 1, maxInstancesPerIsolate: 64 } } },
@@ -77,7 +78,7 @@ for (let round = 0; round < rounds; round++) {
 const direct = summarize(samples.direct);
 for (const [policy, label] of [
   ['reuse', 'RSS per warm install (reuse: its kept instance)'],
-  ['fresh', 'RSS per install with a pre-instantiated spare (fresh)'],
+  ['fresh', 'RSS per install served fresh (one pristine instance per program, not per install)'],
 ] as const) {
   const subject = summarize(samples[policy]);
   report.add({

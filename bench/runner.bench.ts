@@ -1,5 +1,6 @@
 // Runner overhead: a warm call (`reuse` instance), a fresh-instance call (`fresh`, with spares)
-// and a cold start (new content hash: verify, transpile, compile, instantiate), in worker and
+// and a new version of an already transpiled component (new content hash: verify, compile,
+// instantiate; the transpile cache is keyed by the component), in worker and
 // process isolation, each against calling the same component's `handle` directly in one
 // thread. Its fixture is bench/fixtures/runner-noop; figures go to bench/results/latest.json
 // (area `runner`) and docs/performance.md like every other area. Flags: --quick.
@@ -205,8 +206,8 @@ for (const mode of ['worker', 'process'] as IsolationMode[]) {
     samples: await measure(runner, bundle, 'reuse', 0),
     baseline: 'direct: warm call',
   });
-  // The worker prepares the install's next instance after answering (about one instantiation,
-  // ~12 ms here): 30 ms between requests leaves it time to, back to back does not.
+  // The worker makes the program's next pristine instance after answering (one instantiation,
+  // ~25 ms here): 30 ms between requests leaves it time to, back to back does not.
   rows.push({
     name: `${mode}: fresh instance (spare ready)`,
     samples: await measure(runner, bundle, 'fresh', 30),
@@ -226,7 +227,7 @@ for (const mode of ['worker', 'process'] as IsolationMode[]) {
     if (response.status !== 200) throw new Error(`cold request failed: ${response.error?.code}`);
   }
   rows.push({
-    name: `${mode}: cold start (new hash: verify+transpile+compile)`,
+    name: `${mode}: new version, same component (verify+compile, transpile cached)`,
     samples: cold,
     baseline: 'direct: cold (transpile+compile+instantiate+call)',
   });

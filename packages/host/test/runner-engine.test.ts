@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { buildExtension } from '@alga/cli';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileCoreModules } from '../src/runner/engine/compile';
+import { Engine } from '../src/runner/engine/engine';
 import { prepareGlue, TranspileCache } from '../src/runner/engine/transpile-cache';
 import { fixtureDir } from './helpers/runner-fixtures';
 
@@ -38,6 +39,19 @@ describe('transpile cache', () => {
     expect(glue).not.toContain('JCO_DEBUG');
     const untouched = new TextEncoder().encode('export const x = 1;');
     expect(prepareGlue(untouched)).toBe(untouched);
+  });
+
+  it('transpiles a component once for every bundle that carries it (a manifest-only change hits)', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
+    const engine = new Engine({
+      dataDir,
+      source: async () => ({ component, extensionId: 'com.acme.kitchen', version: '1.0.0' }),
+    });
+    const first = await engine.program(`sha256:${'1'.repeat(64)}`, 1024);
+    const second = await engine.program(`sha256:${'2'.repeat(64)}`, 1024);
+    expect([first.transpiled.transpiled, second.transpiled.transpiled]).toEqual([true, false]);
+    expect(second.transpiled.gluePath).toBe(first.transpiled.gluePath);
+    expect(second.id).not.toBe(first.id);
   });
 
   it('transpiles again when the cached glue was altered, and refuses an altered core module', async () => {

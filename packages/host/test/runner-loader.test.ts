@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,7 +65,12 @@ describe('component loader', () => {
       extensionId: manifest.name,
       version: manifest.version,
     });
-    expect(loaded).toEqual({ component, extensionId: manifest.name, version: manifest.version });
+    expect(loaded).toEqual({
+      component,
+      componentDigest: `sha256:${createHash('sha256').update(component).digest('hex')}`,
+      extensionId: manifest.name,
+      version: manifest.version,
+    });
     await expect(
       load(packed.contentHash, { extensionId: manifest.name, version: '9.9.9' }),
     ).rejects.toMatchObject({

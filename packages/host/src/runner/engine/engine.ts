@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { LRUCache } from 'lru-cache';
 import { type CompiledModule, compileCoreModules } from './compile';
@@ -34,6 +35,8 @@ export interface LoadHint {
 /** A verified component and the extension it belongs to (from the bundle's manifest). */
 export interface LoadedComponent {
   readonly component: Uint8Array;
+  /** `sha256:<hex>` of `component` when the source knows it (the bundle index does). */
+  readonly componentDigest?: string;
   readonly extensionId: string;
   readonly version: string;
 }
@@ -93,7 +96,10 @@ export class Engine {
     hint: LoadHint | undefined,
   ): Promise<Program> {
     const loaded = await this.#source(contentHash, hint);
-    const transpiled = await this.#transpiler.get(contentHash, loaded.component);
+    const componentDigest =
+      loaded.componentDigest ??
+      `sha256:${createHash('sha256').update(loaded.component).digest('hex')}`;
+    const transpiled = await this.#transpiler.get(componentDigest, loaded.component);
     const modules = await compileCoreModules(transpiled.coreModules, maxPages);
     return {
       id,

@@ -101,6 +101,12 @@ export function createComponentLoader(options: ComponentLoaderOptions): Componen
         `bundle ${contentHash} has no component at ${verified.manifest.entry}`,
       );
     }
-    return { component, extensionId: verified.manifest.name, version: verified.manifest.version };
+    const componentDigest = verified.digests.get(verified.manifest.entry);
+    return {
+      component,
+      extensionId: verified.manifest.name,
+      version: verified.manifest.version,
+      ...(componentDigest === undefined ? {} : { componentDigest }),
+    };
   };
 }

@@ -27,7 +27,7 @@ export interface TranspiledComponent {
 }
 
 const metaSchema = z.object({
-  contentHash: z.string(),
+  componentDigest: z.string(),
   jcoVersion: z.string(),
   files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
   coreModules: z.array(z.string()),
@@ -47,7 +47,7 @@ const DEBUG_LOG = `const _debugLog = (...args) => {
 const SILENT_DEBUG_LOG = 'const _debugLog = () => {};';
 
 /** Bumped whenever the way glue is written changes, so older cache entries are not reused. */
-const GLUE_FORMAT = 2;
+const GLUE_FORMAT = 3;
 
 /** The glue as isolates load it: {@link DEBUG_LOG} silenced when jco emitted it verbatim. */
 export function prepareGlue(glue: Uint8Array): Uint8Array {
@@ -243,27 +243,31 @@ export class TranspileCache {
     }
   }
 
-  /** The transpiled form of `component` (whose bundle hashes to `contentHash`). */
-  get(contentHash: string, component: Uint8Array): Promise<TranspiledComponent> {
-    const pending = this.#inflight.get(contentHash);
+  /**
+   * The transpiled form of `component`, whose sha256 is `componentDigest` (`sha256:<hex>`, as
+   * the bundle index records it): versions of an extension that change only their manifest or
+   * UI share one transpile.
+   */
+  get(componentDigest: string, component: Uint8Array): Promise<TranspiledComponent> {
+    const pending = this.#inflight.get(componentDigest);
     if (pending !== undefined) return pending;
-    const promise = this.#load(contentHash, component).finally(() =>
-      this.#inflight.delete(contentHash),
+    const promise = this.#load(componentDigest, component).finally(() =>
+      this.#inflight.delete(componentDigest),
     );
-    this.#inflight.set(contentHash, promise);
+    this.#inflight.set(componentDigest, promise);
     return promise;
   }
 
-  async #load(contentHash: string, component: Uint8Array): Promise<TranspiledComponent> {
-    const hex = /^sha256:([0-9a-f]{64})$/.exec(contentHash)?.[1];
+  async #load(componentDigest: string, component: Uint8Array): Promise<TranspiledComponent> {
+    const hex = /^sha256:([0-9a-f]{64})$/.exec(componentDigest)?.[1];
     if (hex === undefined)
       throw new RunnerError(
         'INVALID_REQUEST',
-        `content hash ${JSON.stringify(contentHash)} is not sha256:<64 hex>`,
+        `component digest ${JSON.stringify(componentDigest)} is not sha256:<64 hex>`,
       );
     const { url, version } = jcoToolchain();
     const dir = join(this.#root, `jco-${version}-g${GLUE_FORMAT}`, hex);
-    const cached = await this.#read(dir, contentHash, version);
+    const cached = await this.#read(dir, componentDigest, version);
     if (cached !== undefined) return cached;
     const files = await this.#throttled(() => transpiler.transpile(component, url));
     const glue = files['component.js'];
@@ -285,7 +289,7 @@ export class TranspileCache {
       await writeFile(join(staging, name), bytes);
       digests[name] = sha256(bytes);
     }
-    const meta = { contentHash, jcoVersion: version, files: digests, coreModules };
+    const meta = { componentDigest, jcoVersion: version, files: digests, coreModules };
     await writeFile(join(staging, 'meta.json'), JSON.stringify(meta));
     try {
       await rename(staging, dir);
@@ -306,7 +310,7 @@ export class TranspileCache {
 
   async #read(
     dir: string,
-    contentHash: string,
+    componentDigest: string,
     version: string,
   ): Promise<TranspiledComponent | undefined> {
     let raw: string;
@@ -318,7 +322,7 @@ export class TranspileCache {
     const meta = metaSchema.safeParse(JSON.parse(raw));
     if (
       !meta.success ||
-      meta.data.contentHash !== contentHash ||
+      meta.data.componentDigest !== componentDigest ||
       meta.data.jcoVersion !== version
     ) {
       await rm(dir, { recursive: true, force: true });
