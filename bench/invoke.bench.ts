@@ -211,7 +211,7 @@ for (const [load, gapMs] of [
     baseline: { label: 'reuse', summary: reuseSummary },
     ratio: freshSummary.median / reuseSummary.median,
     overhead: freshSummary.median - reuseSummary.median,
-    note: `${Math.round(spareShare * 100)}% of fresh requests served by a pre-instantiated spare`,
+    note: `${Math.round(spareShare * 100)}% of fresh requests took a pristine instance`,
   });
   if (gapMs !== undefined) {
     report.target({
