@@ -158,8 +158,8 @@ export class IsolatePool {
         // Terminating stops a looping guest within milliseconds; a spare takes over meanwhile.
         isolate.kill();
       };
-      // The deadline counts from when the handler started (loading and instantiating do not
-      // count; they have a generous guard of their own). The isolate records the start where
+      // The deadline counts from when the isolate had the program loaded (instantiating counts,
+      // loading does not: it has a generous guard of its own). The isolate records the start where
       // this check reads it, so the timer is armed for the earliest possible deadline and
       // re-armed for the rest of the time, or while the handler has not started yet.
       const limitMs = job.timeoutMs + isolate.deadlineGraceMs;
