@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { type DevSession, startDev } from '../dev/session';
 import { CliError } from '../internal/errors';
+import { shutdownSignal } from '../internal/signals';
 
 const flagsSchema = z.strictObject({
   port: z.coerce
@@ -11,19 +12,6 @@ const flagsSchema = z.strictObject({
     .max(65_535, 'must be 0 to 65535')
     .optional(),
 });
-
-/** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
-function shutdownSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const first = (signal: string) => {
-      process.once('SIGINT', () => process.exit(130));
-      process.once('SIGTERM', () => process.exit(143));
-      resolve(signal);
-    };
-    process.once('SIGINT', () => first('SIGINT'));
-    process.once('SIGTERM', () => first('SIGTERM'));
-  });
-}
 
 /** Registers `alga dev [dir] [--port <n>]`. */
 export function registerDev(program: Command): void {

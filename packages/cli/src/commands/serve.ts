@@ -1,6 +1,7 @@
 import type { EmbeddedHost, HostSettingName } from '@alga/host';
 import { type Command, Option } from 'commander';
 import { CliError } from '../internal/errors';
+import { shutdownSignal } from '../internal/signals';
 
 /** Where `alga serve` prints its banner, and the environment its settings fall back to. */
 export interface ServeIo {
@@ -47,19 +48,6 @@ export async function serveFromFlags(
     );
   }
   return host;
-}
-
-/** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
-function shutdownSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const first = (signal: string) => {
-      process.once('SIGINT', () => process.exit(130));
-      process.once('SIGTERM', () => process.exit(143));
-      resolve(signal);
-    };
-    process.once('SIGINT', () => first('SIGINT'));
-    process.once('SIGTERM', () => first('SIGTERM'));
-  });
 }
 
 /** Registers `alga serve --data ./.alga --port 3000 [--trust trust.json] ...`. */
