@@ -128,7 +128,10 @@ interface TranspileJob {
   readonly reject: (error: RunnerError) => void;
 }
 
-/** One transpile worker per process, started on demand and stopped when idle. */
+/**
+ * One transpile worker per process, started on demand and stopped when idle. Its one thread
+ * does every transpile, so a burst of new components takes one core, not all of them.
+ */
 class Transpiler {
   #worker: Worker | undefined;
   #idle: NodeJS.Timeout | undefined;
@@ -210,37 +213,17 @@ function sha256(bytes: Uint8Array): string {
 }
 
 /**
- * Transpiles components with jco once per content hash and keeps the output under
- * `<dataDir>/transpiled/jco-<version>/<hex>/`, so a restarted process does not transpile again.
- * Files are checked against the digests recorded when they were written before they are used.
+ * Transpiles components with jco once per component and keeps the output under
+ * `<dataDir>/transpiled/jco-<version>-g<format>/<hex>/`, so a restarted process does not
+ * transpile again. Files are checked against the digests recorded when they were written before
+ * they are used. Every transpile runs in the process's one transpile worker.
  */
 export class TranspileCache {
   readonly #root: string;
   readonly #inflight = new Map<string, Promise<TranspiledComponent>>();
-  readonly #maxConcurrent: number;
-  readonly #waiting: Array<() => void> = [];
-  #running = 0;
 
-  /** `maxConcurrent`: transpile workers at once (each takes a core for seconds). Default 1. */
-  constructor(dataDir: string, maxConcurrent = 1) {
+  constructor(dataDir: string) {
     this.#root = join(dataDir, 'transpiled');
-    this.#maxConcurrent = maxConcurrent;
-  }
-
-  async #throttled<T>(work: () => Promise<T>): Promise<T> {
-    // A finishing transpile hands its slot straight to the next waiter.
-    if (this.#running >= this.#maxConcurrent) {
-      await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    } else {
-      this.#running++;
-    }
-    try {
-      return await work();
-    } finally {
-      const next = this.#waiting.shift();
-      if (next === undefined) this.#running--;
-      else next();
-    }
   }
 
   /**
@@ -269,7 +252,7 @@ export class TranspileCache {
     const dir = join(this.#root, `jco-${version}-g${GLUE_FORMAT}`, hex);
     const cached = await this.#read(dir, componentDigest, version);
     if (cached !== undefined) return cached;
-    const files = await this.#throttled(() => transpiler.transpile(component, url));
+    const files = await transpiler.transpile(component, url);
     const glue = files['component.js'];
     if (glue === undefined)
       throw new RunnerError('LOAD_FAILED', 'jco transpile produced no component.js');
