@@ -5,10 +5,9 @@
 // thread. Its fixture is bench/fixtures/runner-noop; figures go to bench/results/latest.json
 // (area `runner`) and docs/performance.md like every other area. Flags: --quick.
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { buildExtension } from '@alga/cli';
 import {
   createPinoLogger,
@@ -22,9 +21,8 @@ import {
   packBundle,
   signBundle,
 } from '@alga/host';
-import { transpile } from '@bytecodealliance/jco';
-import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import { benchArgs } from './lib/args';
+import { type DirectComponent, witRequest as directRequest, loadDirect } from './lib/direct';
 import { Report } from './lib/report';
 import { summarize } from './lib/stats';
 
@@ -84,58 +82,23 @@ function request(
 }
 
 // --- the baseline: the same component called directly in this thread -----------------------
-type Instantiate = (
-  get: (name: string) => WebAssembly.Module,
-  imports: Record<string, unknown>,
-  core: (module: WebAssembly.Module, imports: WebAssembly.Imports) => WebAssembly.Instance,
-) => Record<string, unknown>;
-type Handle = (request: unknown) => { status: number };
+type Handle = DirectComponent['handle'];
 
-async function loadDirect(): Promise<{ instantiate: () => Handle; loadMs: number }> {
+/** A cold direct load (transpile, compile, import, instantiate, first call) into a new folder. */
+async function loadDirectCold(): Promise<{ instantiate: () => Handle; loadMs: number }> {
   const started = performance.now();
-  const { files } = await transpile(component, {
-    name: 'component',
-    instantiation: 'sync',
-    noTypescript: true,
-    quiet: true,
+  const program = await loadDirect(component, join(root, `direct-${randomUUID()}`), {
+    'alga:extension/context': { get: () => ({}) },
   });
-  const dir = join(root, `direct-${randomUUID()}`);
-  await mkdir(dir, { recursive: true });
-  const modules = new Map<string, WebAssembly.Module>();
-  for (const [name, bytes] of Object.entries(files)) {
-    if (name.endsWith('.wasm')) modules.set(name, await WebAssembly.compile(new Uint8Array(bytes)));
-  }
-  await writeFile(join(dir, 'component.mjs'), files['component.js'] as Uint8Array);
-  const glue = (await import(pathToFileURL(join(dir, 'component.mjs')).href)) as {
-    instantiate: Instantiate;
-  };
-  const wasi = new WASIShim({ sandbox: { preopens: {}, env: {}, enableNetwork: false } });
-  const instantiate = (): Handle => {
-    const exports = glue.instantiate(
-      (name) => modules.get(name) as WebAssembly.Module,
-      { ...wasi.getImportObject(), 'alga:extension/context': { get: () => ({}) } },
-      (module, imports) => new WebAssembly.Instance(module, imports),
-    );
-    return (exports.handler as { handle: Handle }).handle;
-  };
-  const handle = instantiate();
-  handle(witRequest);
+  const instantiate = (): Handle => program.instantiate().handle;
+  instantiate()(witRequest);
   return { instantiate, loadMs: performance.now() - started };
 }
 
-const witRequest = {
-  method: 'GET',
-  path: '/',
-  query: [],
-  headers: [],
-  body: new Uint8Array(),
-  params: [],
-  handler: undefined,
-  kind: 'api',
-};
+const witRequest = directRequest('GET', '/');
 
 const rows: Array<{ name: string; samples: number[]; baseline: string }> = [];
-const direct = await loadDirect();
+const direct = await loadDirectCold();
 {
   const handle = direct.instantiate();
   const warm: number[] = [];
@@ -159,7 +122,7 @@ const direct = await loadDirect();
     baseline: 'direct: warm call',
   });
   const cold: number[] = [];
-  for (let i = 0; i < COLD; i++) cold.push((await loadDirect()).loadMs);
+  for (let i = 0; i < COLD; i++) cold.push((await loadDirectCold()).loadMs);
   rows.push({
     name: 'direct: cold (transpile+compile+instantiate+call)',
     samples: cold,

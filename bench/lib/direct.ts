@@ -113,8 +113,13 @@ function handlerOf(exports: Record<string, unknown>): DirectComponent['handle'] 
 /**
  * Loads `component` for calls in this thread, with no worker, no runner and no gateway: the
  * least any host can spend on a call, which the runner's figures are measured against.
+ * `hostImports` are the Alga interfaces the component imports, beside WASI.
  */
-export async function loadDirect(component: Uint8Array, cacheDir?: string): Promise<DirectProgram> {
+export async function loadDirect(
+  component: Uint8Array,
+  cacheDir?: string,
+  hostImports: Record<string, unknown> = { 'alga:extension/types': {} },
+): Promise<DirectProgram> {
   const { dir, transpileMs } = await transpileDirect(component, cacheDir);
   const glue = (await import(pathToFileURL(join(dir, 'component.js')).href)) as {
     instantiate: Instantiate;
@@ -130,7 +135,7 @@ export async function loadDirect(component: Uint8Array, cacheDir?: string): Prom
     transpileMs,
     compileMs,
     instantiate() {
-      const imports = { ...wasi.getImportObject(), 'alga:extension/types': {} };
+      const imports = { ...wasi.getImportObject(), ...hostImports };
       const exports = glue.instantiate(
         (name) => {
           const module = modules.get(name);
