@@ -52,20 +52,24 @@ type Instantiate = (
   ) => WebAssembly.Instance,
 ) => Record<string, unknown>;
 
-const CACHE = join(BENCH_DIR, 'node_modules', '.cache', 'alga', 'bench-direct-g2');
+const CACHE = join(BENCH_DIR, 'node_modules', '.cache', 'alga', 'bench-direct-g3');
 
 /**
- * The runner writes jco's glue with `_debugLog` emptied (see `prepareGlue` in
- * `packages/host/src/runner/engine/transpile-cache.ts`); the baseline runs the same glue, so the
- * overhead figures compare like with like.
+ * The runner writes jco's glue with `_debugLog` emptied and its throwing `WebAssembly.promising`
+ * probes replaced (see `prepareGlue` in `packages/host/src/runner/engine/transpile-cache.ts`); the
+ * baseline runs the same glue, so the overhead figures compare like with like.
  */
-function silenceDebugLog(glue: Uint8Array): Uint8Array {
+function prepareBaselineGlue(glue: Uint8Array): Uint8Array {
   const source = new TextDecoder().decode(glue);
   const silenced = source.replace(
     /const _debugLog = \(\.\.\.args\) => \{\n\s*if \(!globalThis\?\.process\?\.env\?\.JCO_DEBUG\) \{ return; \}\n\s*console\.debug\(\.\.\.args\);\n\s*\};/g,
     'const _debugLog = () => {};',
   );
-  return new TextEncoder().encode(silenced);
+  const promisingOrSelf =
+    "const _promisingOrSelf = (fn) => { if (typeof WebAssembly.promising !== 'function') return fn; try { return WebAssembly.promising(fn); } catch { return fn; } };\n";
+  return new TextEncoder().encode(
+    promisingOrSelf + silenced.replaceAll('WebAssembly.promising(', '_promisingOrSelf('),
+  );
 }
 
 /** Transpiles `component` with jco (sync instantiation, like the runner), cached under `cacheDir`. */
@@ -91,7 +95,7 @@ export async function transpileDirect(
   for (const [name, bytes] of Object.entries(files)) {
     if (name.endsWith('.d.ts')) continue;
     await mkdir(dirname(join(staging, name)), { recursive: true });
-    await writeFile(join(staging, name), name === 'component.js' ? silenceDebugLog(bytes) : bytes);
+    await writeFile(join(staging, name), name === 'component.js' ? prepareBaselineGlue(bytes) : bytes);
   }
   await writeFile(join(staging, 'done'), '');
   await rm(dir, { recursive: true, force: true });

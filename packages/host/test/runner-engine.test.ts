@@ -31,12 +31,15 @@ describe('transpile cache', () => {
     );
   });
 
-  it('writes the glue with jco debug logging silenced (it read the environment at every step)', async () => {
+  it('writes the glue with jco debug logging silenced and without its throwing JSPI probes', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
     const { gluePath } = await new TranspileCache(dataDir).get(contentHash, component);
     const glue = await readFile(gluePath, 'utf8');
     expect(glue).toContain('const _debugLog = () => {};');
     expect(glue).not.toContain('JCO_DEBUG');
+    // Only the helper itself reaches WebAssembly.promising: jco's own calls throw without JSPI.
+    expect(glue.split('WebAssembly.promising(').length - 1).toBe(1);
+    expect(glue).toContain('realloc0Async = _algaPromisingOrSelf(');
     const untouched = new TextEncoder().encode('export const x = 1;');
     expect(prepareGlue(untouched)).toBe(untouched);
   });

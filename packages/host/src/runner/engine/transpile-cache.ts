@@ -46,14 +46,35 @@ const DEBUG_LOG = `const _debugLog = (...args) => {
   };`;
 const SILENT_DEBUG_LOG = 'const _debugLog = () => {};';
 
-/** Bumped whenever the way glue is written changes, so older cache entries are not reused. */
-const GLUE_FORMAT = 3;
+/**
+ * jco 1.35's glue wraps three exports in `try { WebAssembly.promising(f) } catch { f }` inside its
+ * 7,000-line instantiation generator. Where JSPI is missing (Node 20 and 22) each call throws
+ * "is not a function", and V8 re-parses the whole generator to word that message: about 5 ms a
+ * throw, three quarters of an instantiation. The glue calls {@link PROMISING_OR_SELF} instead,
+ * which returns `f` itself without throwing when there is no JSPI, as the `catch` would.
+ */
+const PROMISING_CALL = 'WebAssembly.promising(';
+const PROMISING_OR_SELF = '_algaPromisingOrSelf';
+const PROMISING_OR_SELF_SOURCE = `const ${PROMISING_OR_SELF} = (fn) => {
+  if (typeof WebAssembly.promising !== 'function') return fn;
+  try { return WebAssembly.promising(fn); } catch { return fn; }
+};
+`;
 
-/** The glue as isolates load it: {@link DEBUG_LOG} silenced when jco emitted it verbatim. */
+/** Bumped whenever the way glue is written changes, so older cache entries are not reused. */
+const GLUE_FORMAT = 4;
+
+/**
+ * The glue as isolates load it: {@link DEBUG_LOG} silenced, and `WebAssembly.promising` reached
+ * through {@link PROMISING_OR_SELF}, where jco emitted them verbatim.
+ */
 export function prepareGlue(glue: Uint8Array): Uint8Array {
   const source = new TextDecoder().decode(glue);
-  if (!source.includes(DEBUG_LOG)) return glue;
-  return new TextEncoder().encode(source.replaceAll(DEBUG_LOG, SILENT_DEBUG_LOG));
+  const silenced = source.replaceAll(DEBUG_LOG, SILENT_DEBUG_LOG);
+  const promising = silenced.includes(PROMISING_CALL)
+    ? PROMISING_OR_SELF_SOURCE + silenced.replaceAll(PROMISING_CALL, `${PROMISING_OR_SELF}(`)
+    : silenced;
+  return promising === source ? glue : new TextEncoder().encode(promising);
 }
 const SAFE_NAME = /^[a-z0-9][a-z0-9._-]*\.wasm$/;
 

@@ -1,0 +1,17 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
+const dir = process.argv[2]!;
+const glue = await import(pathToFileURL(join(dir, 'component.js')).href);
+const modules = new Map<string, WebAssembly.Module>();
+for (const name of (await readdir(dir)).filter((f) => f.endsWith('.wasm'))) modules.set(name, await WebAssembly.compile(await readFile(join(dir, name))));
+const wasi = new WASIShim({ sandbox: { preopens: {}, env: {}, enableNetwork: false } });
+const req = { method: 'GET', path: '/', query: [], headers: [], body: new Uint8Array(), params: [], handler: undefined, kind: 'api' };
+const ex = glue.instantiate((n: string) => modules.get(n)!, { ...wasi.getImportObject(), 'alga:extension/types': {} }, (m: any, i: any) => new WebAssembly.Instance(m, i));
+const h = (ex.handler ?? ex['alga:extension/handler@1.0.0']).handle;
+for (let i = 0; i < 500; i++) h(req);
+const N = Number(process.argv[3] ?? 3000);
+const s = performance.now();
+for (let i = 0; i < N; i++) h(req);
+console.log('warm avg us', ((performance.now() - s) / N * 1000).toFixed(1));
