@@ -25,6 +25,8 @@ interface StoreHarness {
   corrupt(contentHash: string, bytes: Uint8Array): Promise<void>;
   /** Every object name the backing storage holds (temp files included). */
   objects(): Promise<string[]>;
+  /** Whether the store keeps bundles as their plain tar (its default `inflate`). */
+  readonly inflates: boolean;
 }
 
 let work: string;
@@ -56,6 +58,7 @@ const harnesses: Record<string, () => Promise<StoreHarness>> = {
       store,
       corrupt: (hash, bytes) => writeFile(join(root, 'sha256', hash.slice(7)), bytes),
       objects: async () => (existsSync(join(root, 'sha256')) ? readdir(join(root, 'sha256')) : []),
+      inflates: true,
     };
   },
   s3: async () => {
@@ -85,6 +88,7 @@ const harnesses: Record<string, () => Promise<StoreHarness>> = {
         const page = await raw.send(new ListObjectsV2Command({ Bucket: bucket }));
         return (page.Contents ?? []).map((object) => object.Key ?? '');
       },
+      inflates: false,
     };
   },
 };
@@ -93,20 +97,27 @@ describe.each(Object.keys(harnesses))('BundleStore contract: %s', (kind) => {
   let harness: StoreHarness;
   let bundle: Uint8Array;
   let hash: string;
+  /** What the store gives back: the plain tar when it inflates, else the gzip bytes as published. */
+  let kept: Uint8Array;
 
   beforeAll(async () => {
     harness = await (harnesses[kind] as () => Promise<StoreHarness>)();
     const packed = await packBundle(projectFiles());
     bundle = packed.bytes;
     hash = packed.contentHash;
+    kept = harness.inflates
+      ? (await packBundle(projectFiles(), { compress: false })).bytes
+      : bundle;
   });
 
-  it('stores a bundle under its content hash and returns the same bytes', async () => {
+  it('stores a bundle under its content hash and returns it (as its plain tar when the store inflates)', async () => {
     expect(await harness.store.has(hash)).toBe(false);
     expect(await harness.store.get(hash)).toBeUndefined();
     expect(await harness.store.put(bundle)).toBe(hash);
     expect(await harness.store.has(hash)).toBe(true);
-    expect(await harness.store.get(hash)).toEqual(bundle);
+    const got = await harness.store.get(hash);
+    expect(got).toEqual(kept);
+    expect(got?.[0] === 0x1f && got?.[1] === 0x8b).toBe(!harness.inflates);
     expect(await harness.store.list()).toEqual([hash]);
     expect(await harness.objects()).toEqual([
       kind === 'fs' ? hash.slice(7) : `tenant-a/sha256/${hash.slice(7)}`,
@@ -117,7 +128,7 @@ describe.each(Object.keys(harnesses))('BundleStore contract: %s', (kind) => {
     const plain = (await packBundle(projectFiles(), { compress: false })).bytes;
     expect(await harness.store.put(plain)).toBe(hash);
     expect(await harness.store.put(bundle)).toBe(hash);
-    expect(await harness.store.get(hash)).toEqual(bundle);
+    expect(await harness.store.get(hash)).toEqual(kept);
     expect(await harness.objects()).toHaveLength(1);
   });
 
@@ -182,10 +193,26 @@ describe('FsBundleStore layout', () => {
     const packed = await packBundle(projectFiles());
     await store.put(packed.bytes);
     expect(await readdir(join(root, 'sha256'))).toEqual([packed.contentHash.slice(7)]);
+    const plainTar = (await packBundle(projectFiles(), { compress: false })).bytes;
     expect(await readFile(join(root, 'sha256', packed.contentHash.slice(7)))).toEqual(
-      Buffer.from(packed.bytes),
+      Buffer.from(plainTar),
     );
     expect(await new FsBundleStore({ root: join(work, 'never-created') }).list()).toEqual([]);
+  });
+
+  it('keeps bundles as published with inflate: false, and reads objects kept either way', async () => {
+    const root = await mkdtemp(join(work, 'as-published-'));
+    const packed = await packBundle(projectFiles());
+    await new FsBundleStore({ root, inflate: false }).put(packed.bytes);
+    const path = join(root, 'sha256', packed.contentHash.slice(7));
+    expect(await readFile(path)).toEqual(Buffer.from(packed.bytes));
+    const inflating = new FsBundleStore({ root });
+    expect(await inflating.get(packed.contentHash)).toEqual(packed.bytes);
+    const other = await packBundle(projectFiles().set('ui/extra.js', text('2')));
+    await inflating.put(other.bytes);
+    const plain = await new FsBundleStore({ root, inflate: false }).get(other.contentHash);
+    expect((await readBundle(plain as Uint8Array)).contentHash).toBe(other.contentHash);
+    expect(plain?.[0]).not.toBe(0x1f);
   });
 
   it('lets the next read of the bytes it served reuse its check, under the same limits only', async () => {

@@ -1,11 +1,12 @@
 import { promisify } from 'node:util';
-import { createGunzip, gzip } from 'node:zlib';
+import { createGunzip, gunzip, gzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { BundleError } from './errors.js';
 import { type BundleLimits, INFLATE_FLOOR_BYTES, maxArchiveBytes } from './limits.js';
 import { assertSafePath, BUNDLE_INDEX_PATH, PathSet } from './paths.js';
 
 const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
 const EPOCH = new Date(0);
 /**
  * Bytes handed to the tar parser at a time. zlib's default 16 KiB output chunks made reading a
@@ -61,6 +62,25 @@ export async function writeArchive(
 /** Gzips a tar for transport (node:zlib, default level). */
 export async function gzipArchive(archive: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await gzipAsync(archive));
+}
+
+/**
+ * The plain tar inside a bundle that has already been read within `limits` (gzip undone; a plain
+ * tar is returned as it is). Inflation stops at the archive limit all the same.
+ */
+export async function inflateArchive(bytes: Uint8Array, limits: BundleLimits): Promise<Uint8Array> {
+  if (!isGzip(bytes)) return bytes;
+  try {
+    return new Uint8Array(await gunzipAsync(bytes, { maxOutputLength: maxArchiveBytes(limits) }));
+  } catch (cause) {
+    throw new BundleError(
+      'MALFORMED',
+      `The bundle's gzip stream could not be inflated: ${describe(cause)}.`,
+      {
+        cause,
+      },
+    );
+  }
 }
 
 /** Yields the inflated bytes of a gzip stream, stopping with `DECOMPRESSION_BOMB` past `cap`. */

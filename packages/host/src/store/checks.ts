@@ -1,10 +1,27 @@
+import { inflateArchive } from '../bundle/archive.js';
 import { BundleError } from '../bundle/errors.js';
 import type { BundleLimits } from '../bundle/limits.js';
 import { type OpenedArchive, openArchive, readBundle, rememberOpened } from '../bundle/read.js';
 
-/** Reads and checks a bundle before it is stored; returns its content hash. Nothing is written if this throws. */
-export async function admitBundle(bytes: Uint8Array, limits: BundleLimits): Promise<string> {
-  return (await readBundle(bytes, limits)).contentHash;
+/** What a store writes for an admitted bundle. */
+export interface AdmittedBundle {
+  readonly contentHash: string;
+  /** The bytes to store: the plain tar when the store keeps bundles inflated, else the bytes as published. */
+  readonly stored: Uint8Array;
+}
+
+/**
+ * Reads and checks a bundle before it is stored; nothing is written if this throws. With
+ * `inflate`, a gzip bundle is stored as its plain tar: the content hash and signature cover the
+ * files, not the archive, so every later read verifies without inflating again.
+ */
+export async function admitBundle(
+  bytes: Uint8Array,
+  limits: BundleLimits,
+  inflate: boolean,
+): Promise<AdmittedBundle> {
+  const { contentHash } = await readBundle(bytes, limits);
+  return { contentHash, stored: inflate ? await inflateArchive(bytes, limits) : bytes };
 }
 
 /** Re-hashes stored bytes; throws `HASH_MISMATCH` unless they are the bundle named `contentHash`. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BundleError } from '../bundle/errors.js';
 import { assertContentHash } from '../bundle/hash.js';
@@ -13,6 +13,12 @@ export interface FsBundleStoreOptions {
   readonly root: string;
   /** Limits for checking bundles on `put` and re-hashing them on `get`. */
   readonly limits?: Partial<BundleLimits>;
+  /**
+   * Keep each bundle as its plain tar (gzip undone once, on `put`) rather than as published.
+   * Reads then verify without inflating: about 17 ms instead of 80 ms for a 12 MiB bundle, for
+   * about three times the disk. Default `true`. Objects stored either way are read either way.
+   */
+  readonly inflate?: boolean;
 }
 
 const HEX_NAME = /^[0-9a-f]{64}$/;
@@ -33,7 +39,28 @@ function ioError(action: string, path: string, cause: unknown): BundleError {
 }
 
 /**
- * The embedded bundle store: one file per bundle at `<root>/sha256/<hex>`. Writes go to a
+ * The file's bytes in one buffer of its size, read in as few calls as the kernel allows:
+ * `readFile` reads 512 KiB per thread-pool round trip, a third of a 12 MiB bundle's load.
+ */
+async function readWhole(path: string): Promise<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const bytes = new Uint8Array((await handle.stat()).size);
+    let filled = 0;
+    while (filled < bytes.byteLength) {
+      const { bytesRead } = await handle.read(bytes, filled, bytes.byteLength - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled === bytes.byteLength ? bytes : bytes.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The embedded bundle store: one file per bundle at `<root>/sha256/<hex>`, kept as a plain tar
+ * unless `inflate: false`. Writes go to a
  * temporary file in the same folder, are fsynced, then renamed into place, so a reader
  * never sees half a bundle; an existing object is never rewritten.
  *
@@ -49,10 +76,12 @@ export class FsBundleStore implements BundleStore {
   readonly root: string;
   readonly #limits: BundleLimits;
   readonly #objects: string;
+  readonly #inflate: boolean;
 
   constructor(options: FsBundleStoreOptions) {
     this.root = resolve(options.root);
     this.#limits = resolveLimits(options.limits);
+    this.#inflate = options.inflate ?? true;
     this.#objects = join(this.root, 'sha256');
   }
 
@@ -62,7 +91,7 @@ export class FsBundleStore implements BundleStore {
   }
 
   async put(bytes: Uint8Array): Promise<string> {
-    const contentHash = await admitBundle(bytes, this.#limits);
+    const { contentHash, stored } = await admitBundle(bytes, this.#limits, this.#inflate);
     const target = this.#pathOf(contentHash);
     if (await this.#exists(target)) return contentHash;
     try {
@@ -74,7 +103,7 @@ export class FsBundleStore implements BundleStore {
     try {
       const handle = await open(temporary, 'wx', 0o644);
       try {
-        await handle.writeFile(bytes);
+        await handle.writeFile(stored);
         await handle.sync();
       } finally {
         await handle.close();
@@ -93,7 +122,7 @@ export class FsBundleStore implements BundleStore {
     const path = this.#pathOf(contentHash);
     let bytes: Uint8Array;
     try {
-      bytes = new Uint8Array(await readFile(path));
+      bytes = await readWhole(path);
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return undefined;
       throw ioError('read', path, error);
