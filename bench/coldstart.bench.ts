@@ -1,7 +1,8 @@
 // Cold start: (1) publish -> first response for a content hash the host has never run, in a
 // running host; (2) first response after a process restart, with the on-disk transpile cache.
-// Each publish sample uses a component with a unique custom section, so no cache keyed by
-// bytes can help, exactly as after a real new build.
+// Each publish sample publishes two components no cache keyed by bytes has seen: a new build
+// of a known shape (new core module bytes: the code changed, the capabilities did not) and a new
+// shape (a component-level section added: jco must run, as for a new capability set).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,7 +11,13 @@ import { join } from 'node:path';
 import { packBundle, signBundle, verifyBundle } from '@alga/host';
 import { benchArgs, pick } from './lib/args';
 import { loadDirect, transpileInFreshWorker, witRequest } from './lib/direct';
-import { ADMIN, buildFixture, createBenchHost, uniqueComponent } from './lib/fixtures';
+import {
+  ADMIN,
+  buildFixture,
+  createBenchHost,
+  newBuildComponent,
+  uniqueShapeComponent,
+} from './lib/fixtures';
 import { BENCH_DIR, Report } from './lib/report';
 import { createBenchStack } from './lib/stack';
 import { summarize } from './lib/stats';
@@ -37,9 +44,14 @@ stack.runner.events.on('invocation:end', (event) => {
 });
 
 const noop = await buildFixture('noop');
+// The noop shape has run once (a previous version), as it has for any extension's next build.
+const previous = await publishAndCall(noop.component, '1.0.0', 'previous');
+if (previous.firstResponseMs <= 0) throw new Error('the previous version did not answer');
 const parts = {
   publish: [] as number[],
   firstResponse: [] as number[],
+  knownShape: [] as number[],
+  knownShapeBaseline: [] as number[],
   verify: [] as number[],
   transpileFresh: [] as number[],
   transpileLoaded: [] as number[],
@@ -49,30 +61,47 @@ const parts = {
   call: [] as number[],
   direct: [] as number[],
 };
-for (let i = 0; i < samples; i++) {
-  const component = uniqueComponent(noop.component, `${runId}-${i}`);
-  const version = `1.0.${i + 1}`;
+/** Publishes `component` as version `version` for a new tenant; times publish and the first response. */
+async function publishAndCall(component: Uint8Array, version: string, tenantId: string) {
   const packed = await packBundle({
     'manifest.json': new TextEncoder().encode(JSON.stringify({ ...noop.manifest, version })),
     'dist/component.wasm': component,
   });
-  const tenantId = `cold-${i}`;
   let started = performance.now();
   const published = await host.publish(packed);
   await host.registry.install(tenantId, published.extensionId, { version, actor: ADMIN });
-  parts.publish.push(performance.now() - started);
+  const publishMs = performance.now() - started;
   started = performance.now();
   const response = await stack.gateway.fetch(
     stack.request(published.extensionId, '/noop', { tenantId }),
   );
   await response.arrayBuffer();
-  parts.firstResponse.push(performance.now() - started);
+  const firstResponseMs = performance.now() - started;
   if (response.status !== 200) throw new Error(`cold request answered ${response.status}`);
+  return { packed, publishMs, firstResponseMs };
+}
+
+for (let i = 0; i < samples; i++) {
+  const rebuilt = await publishAndCall(
+    newBuildComponent(noop.component, `${runId}-${i}`),
+    `1.1.${i + 1}`,
+    `rebuild-${i}`,
+  );
+  parts.knownShape.push(rebuilt.firstResponseMs);
+
+  const component = uniqueShapeComponent(noop.component, `${runId}-${i}`);
+  const { packed, publishMs, firstResponseMs } = await publishAndCall(
+    component,
+    `1.0.${i + 1}`,
+    `cold-${i}`,
+  );
+  parts.publish.push(publishMs);
+  parts.firstResponse.push(firstResponseMs);
   parts.instantiateRunner.push(instantiateMs);
 
   // The same stages by hand, on the same bytes, one at a time (after the measured request).
   const signature = await signBundle(packed.bytes, host.signingKey);
-  started = performance.now();
+  let started = performance.now();
   await verifyBundle(packed.bytes, signature, host.trust);
   parts.verify.push(performance.now() - started);
   parts.transpileFresh.push(await transpileInFreshWorker(component));
@@ -92,14 +121,28 @@ for (let i = 0; i < samples; i++) {
       (parts.instantiate.at(-1) ?? 0) +
       (parts.call.at(-1) ?? 0),
   );
+  parts.knownShapeBaseline.push(
+    (parts.compile.at(-1) ?? 0) + (parts.instantiate.at(-1) ?? 0) + (parts.call.at(-1) ?? 0),
+  );
 }
 await stack.close();
 
+const rebuiltFirst = summarize(parts.knownShape);
+const rebuiltBaseline = summarize(parts.knownShapeBaseline);
+const rebuiltFigure = report.add({
+  id: 'coldstart.publish.known-shape',
+  label: 'publish -> first response, new build of a known shape (no jco run)',
+  unit: 'ms',
+  subject: rebuiltFirst,
+  baseline: { label: 'in-thread compile+instantiate+call', summary: rebuiltBaseline },
+  ratio: rebuiltFirst.median / rebuiltBaseline.median,
+  overhead: rebuiltFirst.median - rebuiltBaseline.median,
+});
 const first = summarize(parts.firstResponse);
 const direct = summarize(parts.direct);
 const publishFigure = report.add({
   id: 'coldstart.publish.first-response',
-  label: 'publish -> first response (new content hash)',
+  label: 'publish -> first response, new shape (jco transpiles)',
   unit: 'ms',
   subject: first,
   baseline: { label: 'in-thread transpile+compile+instantiate+call', summary: direct },
@@ -130,7 +173,16 @@ for (const [id, label, values] of stages) {
 }
 report.target({
   id: 'coldstart.publish',
-  description: 'cold start after publish, to first response (median)',
+  description: 'cold start after publish, to first response: new build of a known shape (median)',
+  value: rebuiltFigure.subject.median,
+  limit: 150,
+  unit: 'ms',
+  op: '<=',
+  ratio: `${(rebuiltFigure.ratio ?? 0).toFixed(2)}x the in-thread stages`,
+});
+report.target({
+  id: 'coldstart.publish.new-shape',
+  description: 'cold start after publish, to first response: new shape, jco runs (median)',
   value: publishFigure.subject.median,
   limit: 150,
   unit: 'ms',
@@ -243,7 +295,7 @@ report.target({
   ratio: `${(restartFigure.ratio ?? 0).toFixed(2)}x in-thread`,
 });
 report.note(
-  'Publish samples each run a component made unique by an appended custom section (same code, new digest), so the transpile cache cannot hit. Stages are re-measured by hand on the same bytes after the timed request; "instantiate in the runner worker" comes from the runner\'s invocation:end event.',
+  'Each publish sample publishes two components no cache keyed by bytes has seen: a new build of a known shape (a custom section added inside its core module: new code bytes, same capabilities), whose glue comes from the transpile cache\'s shape record, and a new shape (a custom section added to the component), for which jco runs. Stages are re-measured by hand on the new-shape bytes after the timed requests; "instantiate in the runner worker" comes from the runner\'s invocation:end event.',
 );
 report.note(
   'Restart: a new process opens the SQLite registry, bundle store and runner data folder of an earlier host (the transpile cache filled) and answers one gateway request; spawn time includes Node start-up and loading @alga/host through tsx.',

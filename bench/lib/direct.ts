@@ -95,7 +95,10 @@ export async function transpileDirect(
   for (const [name, bytes] of Object.entries(files)) {
     if (name.endsWith('.d.ts')) continue;
     await mkdir(dirname(join(staging, name)), { recursive: true });
-    await writeFile(join(staging, name), name === 'component.js' ? prepareBaselineGlue(bytes) : bytes);
+    await writeFile(
+      join(staging, name),
+      name === 'component.js' ? prepareBaselineGlue(bytes) : bytes,
+    );
   }
   await writeFile(join(staging, 'done'), '');
   await rm(dir, { recursive: true, force: true });

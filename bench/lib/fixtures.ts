@@ -203,16 +203,63 @@ function leb128(value: number): number[] {
   return out;
 }
 
-/**
- * `component` with a custom section named after `tag` appended: the same behaviour under a new
- * digest, so every cold-start sample misses every cache keyed by bytes, as a new build would.
- */
-export function uniqueComponent(component: Uint8Array, tag: string): Uint8Array {
+/** A custom section named `alga-bench-<tag>`. */
+function customSection(tag: string): Uint8Array {
   const name = new TextEncoder().encode(`alga-bench-${tag}`);
   const body = [...leb128(name.byteLength), ...name];
-  const section = Uint8Array.from([0, ...leb128(body.length), ...body]);
-  const out = new Uint8Array(component.byteLength + section.byteLength);
-  out.set(component);
-  out.set(section, component.byteLength);
+  return Uint8Array.from([0, ...leb128(body.length), ...body]);
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((total, part) => total + part.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
   return out;
+}
+
+/**
+ * `component` with a custom section named after `tag` appended at the component level: the same
+ * behaviour under a new digest and a new shape (the runner's transpile cache keys shapes by
+ * every component-level section), so jco runs, as for the first build of a new capability set.
+ */
+export function uniqueShapeComponent(component: Uint8Array, tag: string): Uint8Array {
+  return concat(component, customSection(tag));
+}
+
+/** The unsigned LEB128 at `offset` and the offset after it. */
+function readLeb128(bytes: Uint8Array, offset: number): { value: number; next: number } {
+  let value = 0;
+  for (let shift = 0, at = offset; ; shift += 7, at++) {
+    const byte = bytes[at] as number;
+    value += (byte & 0x7f) * 2 ** shift;
+    if ((byte & 0x80) === 0) return { value, next: at + 1 };
+  }
+}
+
+/**
+ * `component` with a custom section named after `tag` appended inside its first core module (the
+ * engine and the bundled JavaScript): a new digest and new core module bytes under the same
+ * shape, as a new build of an extension whose code changed and whose capabilities did not.
+ */
+export function newBuildComponent(component: Uint8Array, tag: string): Uint8Array {
+  let offset = 8;
+  while (offset < component.byteLength) {
+    const id = component[offset] as number;
+    const size = readLeb128(component, offset + 1);
+    const end = size.next + size.value;
+    if (id === 1) {
+      const module = concat(component.subarray(size.next, end), customSection(tag));
+      return concat(
+        component.subarray(0, offset),
+        Uint8Array.from([1, ...leb128(module.byteLength)]),
+        module,
+        component.subarray(end),
+      );
+    }
+    offset = end;
+  }
+  throw new Error('the component has no core module');
 }

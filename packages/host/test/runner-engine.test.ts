@@ -1,9 +1,11 @@
-import { appendFile, mkdtemp, readFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildExtension } from '@alga/cli';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileCoreModules } from '../src/runner/engine/compile';
+import { componentShape } from '../src/runner/engine/component-shape';
 import { Engine } from '../src/runner/engine/engine';
 import { prepareGlue, TranspileCache } from '../src/runner/engine/transpile-cache';
 import { fixtureDir } from './helpers/runner-fixtures';
@@ -20,10 +22,10 @@ describe('transpile cache', () => {
   it('transpiles once per content hash: a restarted process reads it back from disk', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
     const first = await new TranspileCache(dataDir).get(contentHash, component);
-    expect(first.transpiled).toBe(true);
+    expect(first.origin).toBe('jco');
     expect(first.gluePath).toMatch(/transpiled\/jco-\d+\.\d+\.\d+-g\d+\/d{64}\/component\.mjs$/);
     const restarted = await new TranspileCache(dataDir).get(contentHash, component);
-    expect(restarted.transpiled).toBe(false);
+    expect(restarted.origin).toBe('disk');
     expect(restarted.coreModules).toEqual(first.coreModules);
     const modules = await compileCoreModules(restarted.coreModules, 1024);
     expect(modules.map((module) => module.name)).toEqual(
@@ -52,7 +54,7 @@ describe('transpile cache', () => {
     });
     const first = await engine.program(`sha256:${'1'.repeat(64)}`, 1024);
     const second = await engine.program(`sha256:${'2'.repeat(64)}`, 1024);
-    expect([first.transpiled.transpiled, second.transpiled.transpiled]).toEqual([true, false]);
+    expect([first.transpiled.origin, second.transpiled.origin]).toEqual(['jco', 'disk']);
     expect(second.transpiled.gluePath).toBe(first.transpiled.gluePath);
     expect(second.id).not.toBe(first.id);
   });
@@ -62,12 +64,76 @@ describe('transpile cache', () => {
     const first = await new TranspileCache(dataDir).get(contentHash, component);
     await appendFile(first.gluePath, '\nglobalThis.injected = true;\n');
     const again = await new TranspileCache(dataDir).get(contentHash, component);
-    expect(again.transpiled).toBe(true);
+    expect(again.origin).not.toBe('disk');
     const core = again.coreModules[0];
     if (core === undefined) throw new Error('no core module');
     await appendFile(core.path, new Uint8Array([0]));
     await expect(compileCoreModules(again.coreModules, 1024)).rejects.toMatchObject({
       code: 'INTEGRITY',
+    });
+  });
+
+  describe('components of one shape', () => {
+    let variant: Uint8Array;
+    let otherShape: Uint8Array;
+
+    beforeAll(async () => {
+      // A new build of the kitchen with different code (a copy inside the repo, so its imports
+      // resolve): what a new version of an extension with the same capabilities looks like.
+      const cache = fileURLToPath(new URL('../node_modules/.cache/alga-test/', import.meta.url));
+      const dir = join(cache, 'runner-kitchen-variant');
+      await mkdir(cache, { recursive: true });
+      await cp(fixtureDir('kitchen'), dir, {
+        recursive: true,
+        filter: (source) => !source.includes(`${fixtureDir('kitchen')}/dist`),
+      });
+      const handler = join(dir, 'src', 'handler.ts');
+      const source = await readFile(handler, 'utf8');
+      await writeFile(handler, source.replace('let calls = 0;', 'let calls = 1000;'));
+      variant = await readFile((await buildExtension({ dir })).componentPath);
+      const statuses = fileURLToPath(new URL('./fixtures/gateway-statuses/', import.meta.url));
+      otherShape = await readFile((await buildExtension({ dir: statuses })).componentPath);
+    });
+
+    it('share a shape key exactly when only core module code differs', () => {
+      const kitchen = componentShape(component);
+      expect(kitchen?.key).toMatch(/^[0-9a-f]{64}$/);
+      expect(componentShape(variant)?.key).toBe(kitchen?.key);
+      expect(componentShape(otherShape)?.key).not.toBe(kitchen?.key);
+      expect(componentShape(new TextEncoder().encode('not wasm'))).toBeUndefined();
+      expect(componentShape(component.subarray(0, component.byteLength - 7))).toBeUndefined();
+    });
+
+    it('are written from the recorded glue and their own core modules, byte for byte what jco writes', async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
+      const variantDigest = `sha256:${'e'.repeat(64)}`;
+      expect((await new TranspileCache(dataDir).get(contentHash, component)).origin).toBe('jco');
+      const reused = await new TranspileCache(dataDir).get(variantDigest, variant);
+      expect(reused.origin).toBe('shape');
+
+      const fresh = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
+      const byJco = await new TranspileCache(fresh).get(variantDigest, variant);
+      expect(byJco.origin).toBe('jco');
+      expect(reused.coreModules.map((file) => [file.name, file.sha256])).toEqual(
+        byJco.coreModules.map((file) => [file.name, file.sha256]),
+      );
+      expect(await readFile(reused.gluePath)).toEqual(await readFile(byJco.gluePath));
+      // The variant's own code, not the kitchen's: its main core module differs.
+      const kitchen = await new TranspileCache(dataDir).get(contentHash, component);
+      expect(reused.coreModules[0]?.sha256).not.toBe(kitchen.coreModules[0]?.sha256);
+    });
+
+    it('go to jco when the shape differs or its record was altered', async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
+      await new TranspileCache(dataDir).get(contentHash, component);
+      const other = await new TranspileCache(dataDir).get(`sha256:${'f'.repeat(64)}`, otherShape);
+      expect(other.origin).toBe('jco');
+      const shapes = join(dirname(dirname(other.gluePath)), 'shapes');
+      const recorded = await readdir(shapes);
+      expect(recorded).toHaveLength(2);
+      for (const key of recorded) await appendFile(join(shapes, key, 'component.mjs'), '\n//x\n');
+      const again = await new TranspileCache(dataDir).get(`sha256:${'e'.repeat(64)}`, variant);
+      expect(again.origin).toBe('jco');
     });
   });
 });

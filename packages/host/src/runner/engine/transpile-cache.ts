@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { RunnerError } from '../errors';
+import { type ComponentShape, componentShape } from './component-shape';
 
 /** One core module of a transpiled component on disk. */
 export interface CoreModuleFile {
@@ -22,8 +23,11 @@ export interface TranspiledComponent {
   readonly gluePath: string;
   /** Core modules the glue asks for by name: where they are and their expected sha256 (hex). */
   readonly coreModules: ReadonlyArray<CoreModuleFile>;
-  /** Whether this call transpiled (false: read from the disk cache). */
-  readonly transpiled: boolean;
+  /**
+   * Where this call got it: `jco` transpiled it; `shape` reused the glue of an earlier component
+   * of the same shape and cut the core modules out of this one; `disk` read it back.
+   */
+  readonly origin: 'jco' | 'shape' | 'disk';
 }
 
 const metaSchema = z.object({
@@ -34,6 +38,14 @@ const metaSchema = z.object({
 });
 
 const GLUE = 'component.mjs';
+const SHAPES = 'shapes';
+
+const shapeSchema = z.object({
+  jcoVersion: z.string(),
+  glue: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Core module file name -> index of the component's top-level core module it is, verbatim. */
+  modules: z.record(z.string(), z.number().int().nonnegative()),
+});
 
 /**
  * jco 1.35's glue calls `_debugLog` at every step of every call and import, and each call reads
@@ -229,6 +241,38 @@ class Transpiler {
 
 const transpiler = new Transpiler();
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return (
+    a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b)
+  );
+}
+
+/**
+ * Writes `files` and a `meta.json` (built from their hex sha256 digests) into a staging folder
+ * and renames it to `dir`. If another process (or a restart racing this one) published `dir`
+ * first, theirs is kept: it holds the same content. Returns the digests.
+ */
+async function writeStaged(
+  dir: string,
+  files: Readonly<Record<string, Uint8Array>>,
+  meta: (digests: Record<string, string>) => unknown,
+): Promise<Record<string, string>> {
+  const staging = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await mkdir(staging, { recursive: true });
+  const digests: Record<string, string> = {};
+  for (const [name, bytes] of Object.entries(files)) {
+    await writeFile(join(staging, name), bytes);
+    digests[name] = sha256(bytes);
+  }
+  await writeFile(join(staging, 'meta.json'), JSON.stringify(meta(digests)));
+  try {
+    await rename(staging, dir);
+  } catch {
+    await rm(staging, { recursive: true, force: true });
+  }
+  return digests;
+}
+
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -238,6 +282,13 @@ function sha256(bytes: Uint8Array): string {
  * `<dataDir>/transpiled/jco-<version>-g<format>/<hex>/`, so a restarted process does not
  * transpile again. Files are checked against the digests recorded when they were written before
  * they are used. Every transpile runs in the process's one transpile worker.
+ *
+ * jco's glue depends only on a component's shape (see {@link componentShape}): its types,
+ * imports, exports, instances and the linking sections of its core modules, never their code.
+ * After each transpile the cache records the glue for the shape and which core module section
+ * each module file is, when every file is a section verbatim; the next component of that shape
+ * (a new build of the same extension, or another with the same capabilities) is written from
+ * that record and its own sections in milliseconds instead of a 1-1.5 s jco run.
  */
 export class TranspileCache {
   readonly #root: string;
@@ -270,37 +321,47 @@ export class TranspileCache {
         `component digest ${JSON.stringify(componentDigest)} is not sha256:<64 hex>`,
       );
     const { url, version } = jcoToolchain();
-    const dir = join(this.#root, `jco-${version}-g${GLUE_FORMAT}`, hex);
+    const base = join(this.#root, `jco-${version}-g${GLUE_FORMAT}`);
+    const dir = join(base, hex);
     const cached = await this.#read(dir, componentDigest, version);
     if (cached !== undefined) return cached;
+    const shape = componentShape(component);
+    const reused = shape === undefined ? undefined : await this.#fromShape(base, shape, version);
+    if (reused !== undefined) {
+      return this.#write(dir, componentDigest, version, reused.glue, reused.modules, 'shape');
+    }
     const files = await transpiler.transpile(component, url);
     const glue = files['component.js'];
     if (glue === undefined)
       throw new RunnerError('LOAD_FAILED', 'jco transpile produced no component.js');
-    const coreModules = Object.keys(files)
-      .filter((name) => name.endsWith('.wasm'))
-      .sort();
-    for (const name of coreModules) {
+    const modules: Record<string, Uint8Array> = {};
+    for (const name of Object.keys(files).filter((file) => file.endsWith('.wasm'))) {
       if (!SAFE_NAME.test(name))
         throw new RunnerError('LOAD_FAILED', `jco produced an unexpected file name ${name}`);
+      modules[name] = files[name] as Uint8Array;
     }
-    const written: Record<string, Uint8Array> = { [GLUE]: prepareGlue(glue) };
-    for (const name of coreModules) written[name] = files[name] as Uint8Array;
-    const staging = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    await mkdir(staging, { recursive: true });
-    const digests: Record<string, string> = {};
-    for (const [name, bytes] of Object.entries(written)) {
-      await writeFile(join(staging, name), bytes);
-      digests[name] = sha256(bytes);
-    }
-    const meta = { componentDigest, jcoVersion: version, files: digests, coreModules };
-    await writeFile(join(staging, 'meta.json'), JSON.stringify(meta));
-    try {
-      await rename(staging, dir);
-    } catch {
-      // Another process (or a restart racing us) published the same hash first; theirs is as good.
-      await rm(staging, { recursive: true, force: true });
-    }
+    const prepared = prepareGlue(glue);
+    if (shape !== undefined) await this.#rememberShape(base, shape, version, prepared, modules);
+    return this.#write(dir, componentDigest, version, prepared, modules, 'jco');
+  }
+
+  /** Writes a component's glue and core modules with their digests, then renames the folder into place. */
+  async #write(
+    dir: string,
+    componentDigest: string,
+    version: string,
+    glue: Uint8Array,
+    modules: Readonly<Record<string, Uint8Array>>,
+    origin: 'jco' | 'shape',
+  ): Promise<TranspiledComponent> {
+    const coreModules = Object.keys(modules).sort();
+    const written: Record<string, Uint8Array> = { [GLUE]: glue, ...modules };
+    const digests = await writeStaged(dir, written, (digestsOf) => ({
+      componentDigest,
+      jcoVersion: version,
+      files: digestsOf,
+      coreModules,
+    }));
     return {
       gluePath: join(dir, GLUE),
       coreModules: coreModules.map((name) => ({
@@ -308,8 +369,62 @@ export class TranspileCache {
         path: join(dir, name),
         sha256: digests[name] as string,
       })),
-      transpiled: true,
+      origin,
     };
+  }
+
+  /**
+   * Records that jco's output for `shape` is `glue` plus each core module verbatim from one of
+   * the component's core module sections, so the next component of this shape skips jco. Not
+   * recorded when any module file is not a section as it stands (jco changed it).
+   */
+  async #rememberShape(
+    base: string,
+    shape: ComponentShape,
+    version: string,
+    glue: Uint8Array,
+    modules: Readonly<Record<string, Uint8Array>>,
+  ): Promise<void> {
+    const slotOf: Record<string, number> = {};
+    for (const [name, bytes] of Object.entries(modules)) {
+      const slot = shape.slots.findIndex((candidate) => sameBytes(candidate, bytes));
+      if (slot < 0) return;
+      slotOf[name] = slot;
+    }
+    await writeStaged(join(base, SHAPES, shape.key), { [GLUE]: glue }, (digestsOf) => ({
+      jcoVersion: version,
+      glue: digestsOf[GLUE] as string,
+      modules: slotOf,
+    })).catch(() => undefined);
+  }
+
+  /** The glue and core modules for a component of a shape seen before, if it was recorded intact. */
+  async #fromShape(
+    base: string,
+    shape: ComponentShape,
+    version: string,
+  ): Promise<{ glue: Uint8Array; modules: Record<string, Uint8Array> } | undefined> {
+    const dir = join(base, SHAPES, shape.key);
+    let recorded: z.infer<typeof shapeSchema>;
+    let glue: Uint8Array;
+    try {
+      const parsed = shapeSchema.safeParse(
+        JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')),
+      );
+      if (!parsed.success || parsed.data.jcoVersion !== version) return this.#discard(dir);
+      recorded = parsed.data;
+      glue = await readFile(join(dir, GLUE));
+    } catch {
+      return undefined;
+    }
+    if (sha256(glue) !== recorded.glue) return this.#discard(dir);
+    const modules: Record<string, Uint8Array> = {};
+    for (const [name, slot] of Object.entries(recorded.modules)) {
+      const bytes = shape.slots[slot];
+      if (!SAFE_NAME.test(name) || bytes === undefined) return this.#discard(dir);
+      modules[name] = bytes;
+    }
+    return { glue, modules };
   }
 
   async #read(
@@ -347,7 +462,7 @@ export class TranspileCache {
       if (!SAFE_NAME.test(name) || digest === undefined) return this.#discard(dir);
       modules.push({ name, path: join(dir, name), sha256: digest });
     }
-    return { gluePath: join(dir, GLUE), coreModules: modules, transpiled: false };
+    return { gluePath: join(dir, GLUE), coreModules: modules, origin: 'disk' };
   }
 
   async #discard(dir: string): Promise<undefined> {
