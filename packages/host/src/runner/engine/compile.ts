@@ -20,8 +20,11 @@ export async function compileCoreModules(
 ): Promise<CompiledModule[]> {
   return Promise.all(
     files.map(async (file) => {
-      const bytes = await readFile(file.path);
-      if (createHash('sha256').update(bytes).digest('hex') !== file.sha256) {
+      const bytes = file.bytes ?? (await readFile(file.path));
+      if (
+        file.bytes === undefined &&
+        createHash('sha256').update(bytes).digest('hex') !== file.sha256
+      ) {
         throw new RunnerError(
           'INTEGRITY',
           `transpiled core module ${file.name} does not match the digest recorded when it was written; delete ${file.path} to transpile again`,

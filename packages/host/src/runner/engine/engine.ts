@@ -105,7 +105,15 @@ export class Engine {
       id,
       contentHash,
       glueUrl: pathToFileURL(transpiled.gluePath).href,
-      transpiled,
+      // The bytes of modules just written served this compile; a program keeps only their files.
+      transpiled: {
+        ...transpiled,
+        coreModules: transpiled.coreModules.map(({ name, path, sha256 }) => ({
+          name,
+          path,
+          sha256,
+        })),
+      },
       extensionId: loaded.extensionId,
       version: loaded.version,
       modules,

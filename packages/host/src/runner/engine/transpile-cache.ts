@@ -15,6 +15,8 @@ export interface CoreModuleFile {
   readonly path: string;
   /** Hex sha256 recorded when written; checked by whoever reads the file. */
   readonly sha256: string;
+  /** The bytes just written, when this process wrote them: nothing to read back or check. */
+  readonly bytes?: Uint8Array;
 }
 
 /** A component transpiled by jco, as kept on disk. */
@@ -368,6 +370,7 @@ export class TranspileCache {
         name,
         path: join(dir, name),
         sha256: digests[name] as string,
+        bytes: modules[name] as Uint8Array,
       })),
       origin,
     };
