@@ -83,7 +83,7 @@ async function publishAndCall(component: Uint8Array, version: string, tenantId: 
 
 for (let i = 0; i < samples; i++) {
   const rebuilt = await publishAndCall(
-    newBuildComponent(noop.component, `${runId}-${i}`),
+    newBuildComponent(noop.component, (Date.now() + i) % 65_536),
     `1.1.${i + 1}`,
     `rebuild-${i}`,
   );
@@ -295,7 +295,7 @@ report.target({
   ratio: `${(restartFigure.ratio ?? 0).toFixed(2)}x in-thread`,
 });
 report.note(
-  'Each publish sample publishes two components no cache keyed by bytes has seen: a new build of a known shape (a custom section added inside its core module: new code bytes, same capabilities), whose glue comes from the transpile cache\'s shape record, and a new shape (a custom section added to the component), for which jco runs. Stages are re-measured by hand on the new-shape bytes after the timed requests; "instantiate in the runner worker" comes from the runner\'s invocation:end event.',
+  'Each publish sample publishes two components no cache keyed by bytes has seen: a new build of a known shape (a data segment added to its core module: new data, same code and capabilities), whose glue comes from the transpile cache\'s shape record, and a new shape (a custom section added to the component), for which jco runs. Stages are re-measured by hand on the new-shape bytes after the timed requests; "instantiate in the runner worker" comes from the runner\'s invocation:end event.',
 );
 report.note(
   'Restart: a new process opens the SQLite registry, bundle store and runner data folder of an earlier host (the transpile cache filled) and answers one gateway request; spawn time includes Node start-up and loading @alga/host through tsx.',

@@ -239,27 +239,68 @@ function readLeb128(bytes: Uint8Array, offset: number): { value: number; next: n
   }
 }
 
+/** `value` as signed LEB128 (for an `i32.const` operand). */
+function sleb128(value: number): number[] {
+  const out: number[] = [];
+  let rest = value;
+  for (;;) {
+    const byte = rest & 0x7f;
+    rest >>= 7;
+    const done = (rest === 0 && (byte & 0x40) === 0) || (rest === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+/** `module` (a core module) with an empty active data segment at `offset` appended. */
+function withEmptySegment(module: Uint8Array, offset: number): Uint8Array {
+  const parts: Uint8Array[] = [module.subarray(0, 8)];
+  let at = 8;
+  while (at < module.byteLength) {
+    const id = module[at] as number;
+    const size = readLeb128(module, at + 1);
+    const end = size.next + size.value;
+    if (id === 11 || id === 12) {
+      const count = readLeb128(module, size.next);
+      const body =
+        id === 12
+          ? Uint8Array.from(leb128(count.value + 1))
+          : concat(
+              Uint8Array.from(leb128(count.value + 1)),
+              module.subarray(count.next, end),
+              Uint8Array.from([0x00, 0x41, ...sleb128(offset), 0x0b, 0x00]),
+            );
+      parts.push(Uint8Array.from([id, ...leb128(body.byteLength)]), body);
+    } else {
+      parts.push(module.subarray(at, end));
+    }
+    at = end;
+  }
+  return concat(...parts);
+}
+
 /**
- * `component` with a custom section named after `tag` appended inside its first core module (the
- * engine and the bundled JavaScript): a new digest and new core module bytes under the same
- * shape, as a new build of an extension whose code changed and whose capabilities did not.
+ * `component` with an empty data segment at `offset` (below 64 KiB) added to its first core
+ * module (the engine and the extension's snapshot): a new digest and new data under the same
+ * code and shape, as a new build of an extension whose script changed and whose capabilities
+ * did not (a new build differs from the last in its data section only).
  */
-export function newBuildComponent(component: Uint8Array, tag: string): Uint8Array {
-  let offset = 8;
-  while (offset < component.byteLength) {
-    const id = component[offset] as number;
-    const size = readLeb128(component, offset + 1);
+export function newBuildComponent(component: Uint8Array, offset: number): Uint8Array {
+  let at = 8;
+  while (at < component.byteLength) {
+    const id = component[at] as number;
+    const size = readLeb128(component, at + 1);
     const end = size.next + size.value;
     if (id === 1) {
-      const module = concat(component.subarray(size.next, end), customSection(tag));
+      const module = withEmptySegment(component.subarray(size.next, end), offset);
       return concat(
-        component.subarray(0, offset),
+        component.subarray(0, at),
         Uint8Array.from([1, ...leb128(module.byteLength)]),
         module,
         component.subarray(end),
       );
     }
-    offset = end;
+    at = end;
   }
   throw new Error('the component has no core module');
 }

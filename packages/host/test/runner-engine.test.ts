@@ -6,6 +6,7 @@ import { buildExtension } from '@alga/cli';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileCoreModules } from '../src/runner/engine/compile';
 import { componentShape } from '../src/runner/engine/component-shape';
+import { applyDataImage, splitDataImage } from '../src/runner/engine/data-image';
 import { Engine } from '../src/runner/engine/engine';
 import { prepareGlue, TranspileCache } from '../src/runner/engine/transpile-cache';
 import { fixtureDir } from './helpers/runner-fixtures';
@@ -26,7 +27,12 @@ describe('transpile cache', () => {
     expect(first.gluePath).toMatch(/transpiled\/jco-\d+\.\d+\.\d+-g\d+\/d{64}\/component\.mjs$/);
     const restarted = await new TranspileCache(dataDir).get(contentHash, component);
     expect(restarted.origin).toBe('disk');
-    expect(restarted.coreModules).toEqual(first.coreModules);
+    const files = (modules: typeof first.coreModules) =>
+      modules.map(({ name, path, sha256 }) => ({ name, path, sha256 }));
+    expect(files(restarted.coreModules)).toEqual(files(first.coreModules));
+    // Just written, the bytes are handed on; read back, they are not kept.
+    expect(first.coreModules.every((file) => file.bytes instanceof Uint8Array)).toBe(true);
+    expect(restarted.coreModules.some((file) => file.bytes !== undefined)).toBe(false);
     const modules = await compileCoreModules(restarted.coreModules, 1024);
     expect(modules.map((module) => module.name)).toEqual(
       first.coreModules.map((file) => file.name),
@@ -65,10 +71,12 @@ describe('transpile cache', () => {
     await appendFile(first.gluePath, '\nglobalThis.injected = true;\n');
     const again = await new TranspileCache(dataDir).get(contentHash, component);
     expect(again.origin).not.toBe('disk');
-    const core = again.coreModules[0];
+    const restarted = await new TranspileCache(dataDir).get(contentHash, component);
+    expect(restarted.origin).toBe('disk');
+    const core = restarted.coreModules[0];
     if (core === undefined) throw new Error('no core module');
     await appendFile(core.path, new Uint8Array([0]));
-    await expect(compileCoreModules(again.coreModules, 1024)).rejects.toMatchObject({
+    await expect(compileCoreModules(restarted.coreModules, 1024)).rejects.toMatchObject({
       code: 'INTEGRITY',
     });
   });
@@ -134,6 +142,60 @@ describe('transpile cache', () => {
       for (const key of recorded) await appendFile(join(shapes, key, 'component.mjs'), '\n//x\n');
       const again = await new TranspileCache(dataDir).get(`sha256:${'e'.repeat(64)}`, variant);
       expect(again.origin).toBe('jco');
+    });
+
+    it('compile to one shared module without their data, which each instance gets written back', async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
+      const components = new Map([
+        [`sha256:${'a'.repeat(64)}`, component],
+        [`sha256:${'b'.repeat(64)}`, variant],
+      ]);
+      const engine = new Engine({
+        dataDir,
+        source: async (hash) => ({
+          component: components.get(hash) as Uint8Array,
+          extensionId: 'com.acme.kitchen',
+          version: '1.0.0',
+        }),
+      });
+      const first = await engine.program(`sha256:${'a'.repeat(64)}`, 1024);
+      const second = await engine.program(`sha256:${'b'.repeat(64)}`, 1024);
+      const [main, other] = [first.modules[0], second.modules[0]];
+      expect((main?.image?.layout.length ?? 0) > 0).toBe(true);
+      expect(other?.module === main?.module).toBe(true);
+      expect(
+        Buffer.from(other?.image?.bytes ?? []).equals(Buffer.from(main?.image?.bytes ?? [])),
+      ).toBe(false);
+
+      // The memory an instance starts with is byte for byte what instantiating the whole module gives.
+      const whole = await readFile(first.transpiled.coreModules[0]?.path as string);
+      const split = splitDataImage(whole);
+      if (split === undefined) throw new Error('the main core module was not split');
+      const stubs = (module: WebAssembly.Module): WebAssembly.Imports => {
+        const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
+        for (const entry of WebAssembly.Module.imports(module)) {
+          imports[entry.module] ??= {};
+          const table = imports[entry.module] as Record<string, WebAssembly.ImportValue>;
+          if (entry.kind === 'function') table[entry.name] = () => 0;
+          else if (entry.kind === 'table')
+            table[entry.name] = new WebAssembly.Table({ initial: 1024, element: 'anyfunc' });
+          else if (entry.kind === 'global')
+            table[entry.name] = new WebAssembly.Global({ value: 'i32', mutable: true }, 0);
+          else table[entry.name] = new WebAssembly.Memory({ initial: 1 });
+        }
+        return imports;
+      };
+      const wholeModule = await WebAssembly.compile(whole);
+      const expected = new WebAssembly.Instance(wholeModule, stubs(wholeModule));
+      const codeModule = await WebAssembly.compile(split.code);
+      const rebuilt = new WebAssembly.Instance(codeModule, stubs(codeModule));
+      applyDataImage(rebuilt, split.image);
+      const memoryOf = (instance: WebAssembly.Instance) =>
+        new Uint8Array((instance.exports[split.image.memoryExport] as WebAssembly.Memory).buffer);
+      expect(Buffer.from(memoryOf(rebuilt)).equals(memoryOf(expected))).toBe(true);
+      expect(WebAssembly.Module.exports(codeModule)).toEqual(
+        WebAssembly.Module.exports(wholeModule),
+      );
     });
   });
 });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -249,6 +249,20 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   );
 }
 
+/** Writes `bytes` to a new file with as few calls as the kernel allows (`writeFile` takes 512 KiB per thread-pool round trip). */
+async function writeWhole(path: string, bytes: Uint8Array): Promise<void> {
+  const handle = await open(path, 'wx');
+  try {
+    let written = 0;
+    while (written < bytes.byteLength) {
+      const { bytesWritten } = await handle.write(bytes, written, bytes.byteLength - written);
+      written += bytesWritten;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * Writes `files` and a `meta.json` (built from their hex sha256 digests) into a staging folder
  * and renames it to `dir`. If another process (or a restart racing this one) published `dir`
@@ -263,7 +277,7 @@ async function writeStaged(
   await mkdir(staging, { recursive: true });
   const digests: Record<string, string> = {};
   for (const [name, bytes] of Object.entries(files)) {
-    await writeFile(join(staging, name), bytes);
+    await writeWhole(join(staging, name), bytes);
     digests[name] = sha256(bytes);
   }
   await writeFile(join(staging, 'meta.json'), JSON.stringify(meta(digests)));
@@ -330,7 +344,17 @@ export class TranspileCache {
     const shape = componentShape(component);
     const reused = shape === undefined ? undefined : await this.#fromShape(base, shape, version);
     if (reused !== undefined) {
-      return this.#write(dir, componentDigest, version, reused.glue, reused.modules, 'shape');
+      const written = await this.#write(
+        dir,
+        componentDigest,
+        version,
+        reused.glue,
+        reused.modules,
+        'shape',
+      );
+      // The same glue file for every build of the shape: an isolate that imported it for an
+      // earlier build has it loaded and compiled already.
+      return { ...written, gluePath: reused.gluePath };
     }
     const files = await transpiler.transpile(component, url);
     const glue = files['component.js'];
@@ -406,7 +430,9 @@ export class TranspileCache {
     base: string,
     shape: ComponentShape,
     version: string,
-  ): Promise<{ glue: Uint8Array; modules: Record<string, Uint8Array> } | undefined> {
+  ): Promise<
+    { glue: Uint8Array; gluePath: string; modules: Record<string, Uint8Array> } | undefined
+  > {
     const dir = join(base, SHAPES, shape.key);
     let recorded: z.infer<typeof shapeSchema>;
     let glue: Uint8Array;
@@ -427,7 +453,7 @@ export class TranspileCache {
       if (!SAFE_NAME.test(name) || bytes === undefined) return this.#discard(dir);
       modules[name] = bytes;
     }
-    return { glue, modules };
+    return { glue, gluePath: join(dir, GLUE), modules };
   }
 
   async #read(

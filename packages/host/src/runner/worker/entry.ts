@@ -4,6 +4,7 @@ import {
   receiveMessageOnPort,
   workerData,
 } from 'node:worker_threads';
+import { applyDataImage, type DataImage } from '../engine/data-image';
 import { createMinimalWasi } from '../wasi/minimal';
 import {
   type CallResult,
@@ -37,6 +38,8 @@ type Instantiate = (
 interface Loaded {
   readonly instantiate: Instantiate;
   readonly modules: ReadonlyMap<string, WebAssembly.Module>;
+  /** Data each module was compiled without, written into its instances when they are made. */
+  readonly images: ReadonlyMap<WebAssembly.Module, DataImage>;
   readonly memoryBytes: number;
 }
 
@@ -173,6 +176,11 @@ async function load(message: LoadMessage): Promise<Loaded> {
   return {
     instantiate: glue.instantiate,
     modules: new Map(message.modules.map((entry) => [entry.name, entry.module])),
+    images: new Map(
+      message.modules.flatMap((entry) =>
+        entry.image === undefined ? [] : [[entry.module, entry.image] as const],
+      ),
+    ),
     memoryBytes: message.memoryPages * 65_536,
   };
 }
@@ -188,6 +196,8 @@ function instantiate(loaded: Loaded, installKey: string, programId: string): Gue
     hostImports(),
     (module, imports) => {
       const instance = new WebAssembly.Instance(module, imports);
+      const image = loaded.images.get(module);
+      if (image !== undefined) applyDataImage(instance, image);
       for (const value of Object.values(instance.exports)) {
         if (value instanceof WebAssembly.Memory) memories.push(value);
       }

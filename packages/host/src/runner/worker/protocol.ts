@@ -1,3 +1,4 @@
+import type { DataImage } from '../engine/data-image';
 import type { CoreModuleFile } from '../engine/transpile-cache';
 import type { InstancePolicy } from '../types';
 
@@ -67,7 +68,12 @@ export interface LoadMessage {
   readonly type: 'load';
   readonly programId: string;
   readonly glueUrl: string;
-  readonly modules: ReadonlyArray<{ readonly name: string; readonly module: WebAssembly.Module }>;
+  /** Each module with the data it was compiled without, if any (written into every instance). */
+  readonly modules: ReadonlyArray<{
+    readonly name: string;
+    readonly module: WebAssembly.Module;
+    readonly image?: DataImage;
+  }>;
   readonly memoryPages: number;
 }
 

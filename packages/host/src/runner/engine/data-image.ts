@@ -1,0 +1,149 @@
+import {
+  CORE_MODULE_VERSION,
+  concatBytes,
+  readSections,
+  readU32,
+  type Section,
+} from './wasm-binary';
+
+const EXPORT_SECTION = 7;
+const START_SECTION = 8;
+const DATA_SECTION = 11;
+const DATA_COUNT_SECTION = 12;
+const MEMORY_KIND = 2;
+const I32_CONST = 0x41;
+const END = 0x0b;
+
+/**
+ * A module's active data segments, applied by the host instead of by instantiation. Kept as two
+ * buffers (a build has thousands of segments), so sending it to an isolate copies two objects.
+ */
+export interface DataImage {
+  /** The export under which the module's memory 0 is reachable on an instance. */
+  readonly memoryExport: string;
+  /** Every segment's bytes, end to end, in segment order. */
+  readonly bytes: Uint8Array;
+  /** Per segment: its offset in memory 0, then its length in `bytes`. */
+  readonly layout: Uint32Array;
+}
+
+/** A core module cut in two: the code that compiles the same for every build, and its data. */
+export interface SplitModule {
+  /** The module without its data and data count sections. */
+  readonly code: Uint8Array<ArrayBuffer>;
+  readonly image: DataImage;
+}
+
+/** The signed LEB128 (32 bits) at `offset`, as an unsigned offset; `undefined` if malformed. */
+function readI32(bytes: Uint8Array, offset: number): { value: number; next: number } | undefined {
+  let value = 0;
+  for (let i = 0; i < 5; i++) {
+    const byte = bytes[offset + i];
+    if (byte === undefined) return undefined;
+    value |= (byte & 0x7f) << (7 * i);
+    if ((byte & 0x80) === 0) {
+      const shift = 7 * (i + 1);
+      const signed = shift < 32 && (byte & 0x40) !== 0 ? value | (-1 << shift) : value;
+      return { value: signed >>> 0, next: offset + i + 1 };
+    }
+  }
+  return undefined;
+}
+
+/** The export name of memory 0, if the module exports it. */
+function memoryExportOf(bytes: Uint8Array, section: Section): string | undefined {
+  const count = readU32(bytes, section.start);
+  if (count === undefined) return undefined;
+  let cursor = count.next;
+  for (let i = 0; i < count.value; i++) {
+    const length = readU32(bytes, cursor);
+    if (length === undefined) return undefined;
+    const name = bytes.subarray(length.next, length.next + length.value);
+    const kind = bytes[length.next + length.value];
+    const index = readU32(bytes, length.next + length.value + 1);
+    if (kind === undefined || index === undefined || index.next > section.end) return undefined;
+    if (kind === MEMORY_KIND && index.value === 0) return new TextDecoder().decode(name);
+    cursor = index.next;
+  }
+  return undefined;
+}
+
+/** The segments of a data section, if every one is active on memory 0 at an `i32.const` offset. */
+function activeSegments(
+  bytes: Uint8Array,
+  section: Section,
+): { bytes: Uint8Array; layout: Uint32Array } | undefined {
+  const count = readU32(bytes, section.start);
+  if (count === undefined) return undefined;
+  const layout = new Uint32Array(count.value * 2);
+  const parts: Uint8Array[] = [];
+  let cursor = count.next;
+  for (let i = 0; i < count.value; i++) {
+    // Flag 0: active, memory 0, then the offset expression. Passive segments (1) and explicit
+    // memories (2) stay with the module.
+    if (bytes[cursor] !== 0 || bytes[cursor + 1] !== I32_CONST) return undefined;
+    const offset = readI32(bytes, cursor + 2);
+    if (offset === undefined || bytes[offset.next] !== END) return undefined;
+    const length = readU32(bytes, offset.next + 1);
+    if (length === undefined || length.next + length.value > section.end) return undefined;
+    layout[2 * i] = offset.value;
+    layout[2 * i + 1] = length.value;
+    parts.push(bytes.subarray(length.next, length.next + length.value));
+    cursor = length.next + length.value;
+  }
+  return cursor === section.end && parts.length > 0
+    ? { bytes: concatBytes(parts), layout }
+    : undefined;
+}
+
+/**
+ * Cuts a core module's active data segments out of it. A componentize-js build's main module is
+ * the JavaScript engine (9 MB of code, the same in every build for one world) plus a snapshot of
+ * its memory after loading the extension's script (the data): without the data, every build of
+ * that world compiles to the same module, which V8 compiles once and whose lazily compiled
+ * functions every build then shares. `undefined` when the module cannot be cut safely: no data,
+ * a start function (it would run before the data is written), data that is not all active on
+ * memory 0 at constant offsets, or memory 0 not exported.
+ */
+export function splitDataImage(bytes: Uint8Array): SplitModule | undefined {
+  const sections = readSections(bytes, CORE_MODULE_VERSION);
+  if (sections === undefined) return undefined;
+  const data = sections.find((section) => section.id === DATA_SECTION);
+  const exports = sections.find((section) => section.id === EXPORT_SECTION);
+  if (data === undefined || exports === undefined) return undefined;
+  if (sections.some((section) => section.id === START_SECTION)) return undefined;
+  const memoryExport = memoryExportOf(bytes, exports);
+  const segments = activeSegments(bytes, data);
+  if (memoryExport === undefined || segments === undefined) return undefined;
+  const kept = sections
+    .filter((section) => section.id !== DATA_SECTION && section.id !== DATA_COUNT_SECTION)
+    .map((section) => bytes.subarray(section.at, section.end));
+  return {
+    code: concatBytes([bytes.subarray(0, 8), ...kept]),
+    image: { memoryExport, ...segments },
+  };
+}
+
+/**
+ * Writes `image` into a new instance's memory, in segment order, as instantiation would have.
+ * Throws a `RangeError` where instantiation would have trapped (a segment out of bounds).
+ */
+export function applyDataImage(instance: WebAssembly.Instance, image: DataImage): void {
+  const memory = instance.exports[image.memoryExport];
+  if (!(memory instanceof WebAssembly.Memory)) {
+    throw new TypeError(`export ${image.memoryExport} is not a memory`);
+  }
+  const view = new Uint8Array(memory.buffer);
+  let from = 0;
+  for (let i = 0; i < image.layout.length; i += 2) {
+    const offset = image.layout[i] as number;
+    const length = image.layout[i + 1] as number;
+    if (offset + length > view.byteLength) {
+      throw new RangeError(
+        `data segment at ${offset} (${length} bytes) is out of bounds of memory 0`,
+      );
+    }
+    view.set(image.bytes.subarray(from, from + length), offset);
+    from += length;
+  }
+}

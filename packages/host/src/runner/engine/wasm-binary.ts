@@ -1,0 +1,79 @@
+/** Where one section's content lies in a WebAssembly binary (a component or a core module). */
+export interface Section {
+  readonly id: number;
+  /** Offset of the section's id byte. */
+  readonly at: number;
+  /** Offsets of its content, after the id and the size. */
+  readonly start: number;
+  readonly end: number;
+}
+
+const MAGIC = [0x00, 0x61, 0x73, 0x6d];
+/** Version 0x0d, layer 1: a component. */
+export const COMPONENT_VERSION: readonly number[] = [0x0d, 0x00, 0x01, 0x00];
+/** Version 1, layer 0: a core module. */
+export const CORE_MODULE_VERSION: readonly number[] = [0x01, 0x00, 0x00, 0x00];
+
+/** The unsigned LEB128 (at most 32 bits) at `offset` and the offset after it; `undefined` if malformed. */
+export function readU32(
+  bytes: Uint8Array,
+  offset: number,
+): { readonly value: number; readonly next: number } | undefined {
+  let value = 0;
+  for (let i = 0; i < 5; i++) {
+    const byte = bytes[offset + i];
+    if (byte === undefined) return undefined;
+    value += (byte & 0x7f) * 2 ** (7 * i);
+    if ((byte & 0x80) === 0)
+      return value > 0xffff_ffff ? undefined : { value, next: offset + i + 1 };
+  }
+  return undefined;
+}
+
+/** `value` as unsigned LEB128. */
+export function encodeU32(value: number): Uint8Array {
+  const out: number[] = [];
+  let rest = value >>> 0;
+  do {
+    let byte = rest & 0x7f;
+    rest >>>= 7;
+    if (rest !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (rest !== 0);
+  return Uint8Array.from(out);
+}
+
+/**
+ * The sections of the binary in `bytes[start, end)` whose header carries `version`, in order;
+ * `undefined` when the header or a section size is malformed.
+ */
+export function readSections(
+  bytes: Uint8Array,
+  version: readonly number[],
+  start = 0,
+  end = bytes.byteLength,
+): Section[] | undefined {
+  const header = [...MAGIC, ...version];
+  if (!header.every((byte, i) => bytes[start + i] === byte)) return undefined;
+  const found: Section[] = [];
+  let offset = start + header.length;
+  while (offset < end) {
+    const id = bytes[offset] as number;
+    const size = readU32(bytes, offset + 1);
+    if (size === undefined || size.next + size.value > end) return undefined;
+    found.push({ id, at: offset, start: size.next, end: size.next + size.value });
+    offset = size.next + size.value;
+  }
+  return found;
+}
+
+/** The parts laid end to end in one new buffer. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(parts.reduce((total, part) => total + part.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}
