@@ -8,8 +8,23 @@ import { compileCoreModules } from '../src/runner/engine/compile';
 import { componentShape } from '../src/runner/engine/component-shape';
 import { applyDataImage, splitDataImage } from '../src/runner/engine/data-image';
 import { Engine } from '../src/runner/engine/engine';
-import { prepareGlue, TranspileCache } from '../src/runner/engine/transpile-cache';
+import {
+  prepareGlue,
+  TranspileCache,
+  type TranspiledComponent,
+} from '../src/runner/engine/transpile-cache';
 import { fixtureDir } from './helpers/runner-fixtures';
+
+/** A transpile whose files are on disk (`get` returns before they are, to compile from memory). */
+async function transpiled(
+  dataDir: string,
+  digest: string,
+  bytes: Uint8Array,
+): Promise<TranspiledComponent> {
+  const result = await new TranspileCache(dataDir).get(digest, bytes);
+  await result.persisted;
+  return result;
+}
 
 describe('transpile cache', () => {
   let component: Uint8Array;
@@ -22,10 +37,10 @@ describe('transpile cache', () => {
 
   it('transpiles once per content hash: a restarted process reads it back from disk', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
-    const first = await new TranspileCache(dataDir).get(contentHash, component);
+    const first = await transpiled(dataDir, contentHash, component);
     expect(first.origin).toBe('jco');
     expect(first.gluePath).toMatch(/transpiled\/jco-\d+\.\d+\.\d+-g\d+\/d{64}\/component\.mjs$/);
-    const restarted = await new TranspileCache(dataDir).get(contentHash, component);
+    const restarted = await transpiled(dataDir, contentHash, component);
     expect(restarted.origin).toBe('disk');
     const files = (modules: typeof first.coreModules) =>
       modules.map(({ name, path, sha256 }) => ({ name, path, sha256 }));
@@ -41,7 +56,7 @@ describe('transpile cache', () => {
 
   it('writes the glue with jco debug logging silenced and without its throwing JSPI probes', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
-    const { gluePath } = await new TranspileCache(dataDir).get(contentHash, component);
+    const { gluePath } = await transpiled(dataDir, contentHash, component);
     const glue = await readFile(gluePath, 'utf8');
     expect(glue).toContain('const _debugLog = () => {};');
     expect(glue).not.toContain('JCO_DEBUG');
@@ -67,11 +82,11 @@ describe('transpile cache', () => {
 
   it('transpiles again when the cached glue was altered, and refuses an altered core module', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
-    const first = await new TranspileCache(dataDir).get(contentHash, component);
+    const first = await transpiled(dataDir, contentHash, component);
     await appendFile(first.gluePath, '\nglobalThis.injected = true;\n');
-    const again = await new TranspileCache(dataDir).get(contentHash, component);
+    const again = await transpiled(dataDir, contentHash, component);
     expect(again.origin).not.toBe('disk');
-    const restarted = await new TranspileCache(dataDir).get(contentHash, component);
+    const restarted = await transpiled(dataDir, contentHash, component);
     expect(restarted.origin).toBe('disk');
     const core = restarted.coreModules[0];
     if (core === undefined) throw new Error('no core module');
@@ -115,32 +130,32 @@ describe('transpile cache', () => {
     it('are written from the recorded glue and their own core modules, byte for byte what jco writes', async () => {
       const dataDir = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
       const variantDigest = `sha256:${'e'.repeat(64)}`;
-      expect((await new TranspileCache(dataDir).get(contentHash, component)).origin).toBe('jco');
-      const reused = await new TranspileCache(dataDir).get(variantDigest, variant);
+      expect((await transpiled(dataDir, contentHash, component)).origin).toBe('jco');
+      const reused = await transpiled(dataDir, variantDigest, variant);
       expect(reused.origin).toBe('shape');
 
       const fresh = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
-      const byJco = await new TranspileCache(fresh).get(variantDigest, variant);
+      const byJco = await transpiled(fresh, variantDigest, variant);
       expect(byJco.origin).toBe('jco');
       expect(reused.coreModules.map((file) => [file.name, file.sha256])).toEqual(
         byJco.coreModules.map((file) => [file.name, file.sha256]),
       );
       expect(await readFile(reused.gluePath)).toEqual(await readFile(byJco.gluePath));
       // The variant's own code, not the kitchen's: its main core module differs.
-      const kitchen = await new TranspileCache(dataDir).get(contentHash, component);
+      const kitchen = await transpiled(dataDir, contentHash, component);
       expect(reused.coreModules[0]?.sha256).not.toBe(kitchen.coreModules[0]?.sha256);
     });
 
     it('go to jco when the shape differs or its record was altered', async () => {
       const dataDir = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
-      await new TranspileCache(dataDir).get(contentHash, component);
-      const other = await new TranspileCache(dataDir).get(`sha256:${'f'.repeat(64)}`, otherShape);
+      await transpiled(dataDir, contentHash, component);
+      const other = await transpiled(dataDir, `sha256:${'f'.repeat(64)}`, otherShape);
       expect(other.origin).toBe('jco');
       const shapes = join(dirname(dirname(other.gluePath)), 'shapes');
       const recorded = await readdir(shapes);
       expect(recorded).toHaveLength(2);
       for (const key of recorded) await appendFile(join(shapes, key, 'component.mjs'), '\n//x\n');
-      const again = await new TranspileCache(dataDir).get(`sha256:${'e'.repeat(64)}`, variant);
+      const again = await transpiled(dataDir, `sha256:${'e'.repeat(64)}`, variant);
       expect(again.origin).toBe('jco');
     });
 

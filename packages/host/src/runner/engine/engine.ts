@@ -19,6 +19,11 @@ export interface Program {
   readonly modules: readonly CompiledModule[];
   /** The linear-memory cap, in 64 KiB pages. */
   readonly memoryPages: number;
+  /**
+   * Settles once the core module files are on disk. Worker isolates get compiled modules and
+   * never read them; a child process reads them, so its load waits for this.
+   */
+  readonly persisted: Promise<void>;
 }
 
 /** The memory cap in pages for a byte limit (rounded down, at least one page). */
@@ -100,14 +105,21 @@ export class Engine {
       loaded.componentDigest ??
       `sha256:${createHash('sha256').update(loaded.component).digest('hex')}`;
     const transpiled = await this.#transpiler.get(componentDigest, loaded.component);
-    const modules = await compileCoreModules(transpiled.coreModules, maxPages);
+    // Compiled from the bytes in hand while they reach the disk. Isolates import the glue from
+    // there: a jco run's glue is among the files being written (a shape's is on disk already).
+    const persisted = transpiled.persisted ?? Promise.resolve();
+    const [modules] = await Promise.all([
+      compileCoreModules(transpiled.coreModules, maxPages),
+      transpiled.origin === 'jco' ? persisted : undefined,
+    ]);
     return {
       id,
       contentHash,
       glueUrl: pathToFileURL(transpiled.gluePath).href,
       // The bytes of modules just written served this compile; a program keeps only their files.
       transpiled: {
-        ...transpiled,
+        gluePath: transpiled.gluePath,
+        origin: transpiled.origin,
         coreModules: transpiled.coreModules.map(({ name, path, sha256 }) => ({
           name,
           path,
@@ -118,6 +130,7 @@ export class Engine {
       version: loaded.version,
       modules,
       memoryPages: maxPages,
+      persisted,
     };
   }
 }

@@ -30,6 +30,8 @@ export interface TranspiledComponent {
    * of the same shape and cut the core modules out of this one; `disk` read it back.
    */
   readonly origin: 'jco' | 'shape' | 'disk';
+  /** Settles once the files are on disk (`gluePath` and every `path`), when this call wrote them. */
+  readonly persisted?: Promise<void>;
 }
 
 const metaSchema = z.object({
@@ -266,31 +268,55 @@ async function writeWhole(path: string, bytes: Uint8Array): Promise<void> {
 /**
  * Writes `files` and a `meta.json` (built from their hex sha256 digests) into a staging folder
  * and renames it to `dir`. If another process (or a restart racing this one) published `dir`
- * first, theirs is kept: it holds the same content. Returns the digests.
+ * first, theirs is kept: it holds the same content. Returns the digests at once and the writing
+ * as `persisted`, so a caller can compile from the bytes while they reach the disk.
  */
-async function writeStaged(
+function writeStaged(
   dir: string,
   files: Readonly<Record<string, Uint8Array>>,
   meta: (digests: Record<string, string>) => unknown,
-): Promise<Record<string, string>> {
-  const staging = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await mkdir(staging, { recursive: true });
+): { readonly digests: Record<string, string>; readonly persisted: Promise<void> } {
   const digests: Record<string, string> = {};
-  for (const [name, bytes] of Object.entries(files)) {
-    await writeWhole(join(staging, name), bytes);
-    digests[name] = sha256(bytes);
-  }
-  await writeFile(join(staging, 'meta.json'), JSON.stringify(meta(digests)));
-  try {
-    await rename(staging, dir);
-  } catch {
-    await rm(staging, { recursive: true, force: true });
-  }
-  return digests;
+  for (const [name, bytes] of Object.entries(files)) digests[name] = sha256(bytes);
+  const persisted = (async () => {
+    const staging = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    await mkdir(staging, { recursive: true });
+    for (const [name, bytes] of Object.entries(files)) {
+      await writeWhole(join(staging, name), bytes);
+    }
+    await writeFile(join(staging, 'meta.json'), JSON.stringify(meta(digests)));
+    try {
+      await rename(staging, dir);
+    } catch {
+      await rm(staging, { recursive: true, force: true });
+    }
+  })();
+  return { digests, persisted };
 }
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** A shape record as checked: its glue (digest matched) and each module file's slot. */
+interface RecordedShape {
+  readonly gluePath: string;
+  readonly glue: Uint8Array;
+  readonly modules: Readonly<Record<string, number>>;
+}
+
+/** The recorded glue with this component's own core modules cut from their slots. */
+function withSlots(
+  recorded: RecordedShape,
+  shape: ComponentShape,
+): { glue: Uint8Array; gluePath: string; modules: Record<string, Uint8Array> } | undefined {
+  const modules: Record<string, Uint8Array> = {};
+  for (const [name, slot] of Object.entries(recorded.modules)) {
+    const bytes = shape.slots[slot];
+    if (!SAFE_NAME.test(name) || bytes === undefined) return undefined;
+    modules[name] = bytes;
+  }
+  return { glue: recorded.glue, gluePath: recorded.gluePath, modules };
 }
 
 /**
@@ -309,6 +335,8 @@ function sha256(bytes: Uint8Array): string {
 export class TranspileCache {
   readonly #root: string;
   readonly #inflight = new Map<string, Promise<TranspiledComponent>>();
+  /** Shape records this cache has checked or written, by shape key. */
+  readonly #shapes = new Map<string, RecordedShape>();
 
   constructor(dataDir: string) {
     this.#root = join(dataDir, 'transpiled');
@@ -382,13 +410,17 @@ export class TranspileCache {
   ): Promise<TranspiledComponent> {
     const coreModules = Object.keys(modules).sort();
     const written: Record<string, Uint8Array> = { [GLUE]: glue, ...modules };
-    const digests = await writeStaged(dir, written, (digestsOf) => ({
+    const { digests, persisted } = writeStaged(dir, written, (digestsOf) => ({
       componentDigest,
       jcoVersion: version,
       files: digestsOf,
       coreModules,
     }));
+    // Whoever loads the program waits for it; a caller that does not still must not see an
+    // unhandled rejection.
+    persisted.catch(() => undefined);
     return {
+      persisted,
       gluePath: join(dir, GLUE),
       coreModules: coreModules.map((name) => ({
         name,
@@ -418,11 +450,19 @@ export class TranspileCache {
       if (slot < 0) return;
       slotOf[name] = slot;
     }
-    await writeStaged(join(base, SHAPES, shape.key), { [GLUE]: glue }, (digestsOf) => ({
+    const dir = join(base, SHAPES, shape.key);
+    const { persisted } = writeStaged(dir, { [GLUE]: glue }, (digestsOf) => ({
       jcoVersion: version,
       glue: digestsOf[GLUE] as string,
       modules: slotOf,
-    })).catch(() => undefined);
+    }));
+    try {
+      await persisted;
+    } catch {
+      // Not recorded: the next component of this shape goes to jco again.
+      return;
+    }
+    this.#shapes.set(shape.key, { gluePath: join(dir, GLUE), glue, modules: slotOf });
   }
 
   /** The glue and core modules for a component of a shape seen before, if it was recorded intact. */
@@ -433,6 +473,8 @@ export class TranspileCache {
   ): Promise<
     { glue: Uint8Array; gluePath: string; modules: Record<string, Uint8Array> } | undefined
   > {
+    const known = this.#shapes.get(shape.key);
+    if (known !== undefined) return withSlots(known, shape);
     const dir = join(base, SHAPES, shape.key);
     let recorded: z.infer<typeof shapeSchema>;
     let glue: Uint8Array;
@@ -447,13 +489,11 @@ export class TranspileCache {
       return undefined;
     }
     if (sha256(glue) !== recorded.glue) return this.#discard(dir);
-    const modules: Record<string, Uint8Array> = {};
-    for (const [name, slot] of Object.entries(recorded.modules)) {
-      const bytes = shape.slots[slot];
-      if (!SAFE_NAME.test(name) || bytes === undefined) return this.#discard(dir);
-      modules[name] = bytes;
-    }
-    return { glue, gluePath: join(dir, GLUE), modules };
+    const checked = { gluePath: join(dir, GLUE), glue, modules: recorded.modules };
+    const reused = withSlots(checked, shape);
+    if (reused === undefined) return this.#discard(dir);
+    this.#shapes.set(shape.key, checked);
+    return reused;
   }
 
   async #read(

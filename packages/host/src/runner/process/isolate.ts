@@ -17,6 +17,9 @@ export class ProcessIsolate extends EventEmitter<IsolateEvents> implements Isola
   readonly deadlineGraceMs = 1_000;
   readonly #child: ChildProcess;
   readonly #loaded = new Set<string>();
+  /** Loads waiting for their files, and the sends queued behind them (replies never wait). */
+  #waitingLoads = 0;
+  #ordered: Promise<void> = Promise.resolve();
   #alive = true;
   #started: { readonly id: number; readonly at: number } | undefined;
 
@@ -62,17 +65,28 @@ export class ProcessIsolate extends EventEmitter<IsolateEvents> implements Isola
   load(program: Program): void {
     if (this.#loaded.has(program.id)) return;
     this.#loaded.add(program.id);
-    this.#send({
+    const message: ToProcess = {
       type: 'load',
       programId: program.id,
       glueUrl: program.glueUrl,
       files: program.transpiled.coreModules,
       memoryPages: program.memoryPages,
-    });
+    };
+    // The child reads the module files, which may still be on their way to the disk; the
+    // invocations sent after this load wait behind it. A failed write fails the child's load.
+    this.#waitingLoads++;
+    this.#ordered = this.#ordered
+      .then(() => program.persisted)
+      .catch(() => undefined)
+      .then(() => {
+        this.#waitingLoads--;
+        this.#send(message);
+      });
   }
 
   invoke(message: InvokeMessage): void {
-    this.#send(message);
+    if (this.#waitingLoads === 0) this.#send(message);
+    else this.#ordered = this.#ordered.then(() => this.#send(message));
   }
 
   startedAt(id: number): number | undefined {
