@@ -30,19 +30,6 @@ export function readU32(
   return undefined;
 }
 
-/** `value` as unsigned LEB128. */
-export function encodeU32(value: number): Uint8Array {
-  const out: number[] = [];
-  let rest = value >>> 0;
-  do {
-    let byte = rest & 0x7f;
-    rest >>>= 7;
-    if (rest !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (rest !== 0);
-  return Uint8Array.from(out);
-}
-
 /**
  * The sections of the binary in `bytes[start, end)` whose header carries `version`, in order;
  * `undefined` when the header or a section size is malformed.
