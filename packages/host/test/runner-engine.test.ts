@@ -9,21 +9,24 @@ import { componentShape } from '../src/runner/engine/component-shape';
 import { applyDataImage, splitDataImage } from '../src/runner/engine/data-image';
 import { Engine } from '../src/runner/engine/engine';
 import {
+  type CoreModuleFile,
   prepareGlue,
   TranspileCache,
   type TranspiledComponent,
 } from '../src/runner/engine/transpile-cache';
 import { fixtureDir } from './helpers/runner-fixtures';
 
-/** A transpile whose files are on disk (`get` returns before they are, to compile from memory). */
+/**
+ * A transpile and its files once they are on disk (`get` returns before they are, so the
+ * modules compile from memory meanwhile).
+ */
 async function transpiled(
   dataDir: string,
   digest: string,
   bytes: Uint8Array,
-): Promise<TranspiledComponent> {
+): Promise<TranspiledComponent & { readonly written: readonly CoreModuleFile[] }> {
   const result = await new TranspileCache(dataDir).get(digest, bytes);
-  await result.persisted;
-  return result;
+  return { ...result, written: await result.files };
 }
 
 describe('transpile cache', () => {
@@ -42,12 +45,11 @@ describe('transpile cache', () => {
     expect(first.gluePath).toMatch(/transpiled\/jco-\d+\.\d+\.\d+-g\d+\/d{64}\/component\.mjs$/);
     const restarted = await transpiled(dataDir, contentHash, component);
     expect(restarted.origin).toBe('disk');
-    const files = (modules: typeof first.coreModules) =>
-      modules.map(({ name, path, sha256 }) => ({ name, path, sha256 }));
-    expect(files(restarted.coreModules)).toEqual(files(first.coreModules));
-    // Just written, the bytes are handed on; read back, they are not kept.
-    expect(first.coreModules.every((file) => file.bytes instanceof Uint8Array)).toBe(true);
-    expect(restarted.coreModules.some((file) => file.bytes !== undefined)).toBe(false);
+    expect(restarted.written).toEqual(first.written);
+    expect(restarted.coreModules).toEqual(first.written);
+    // Just written, the bytes are handed on to compile; read back, the files are.
+    expect(first.coreModules.every((module) => 'bytes' in module)).toBe(true);
+    expect(restarted.coreModules.some((module) => 'bytes' in module)).toBe(false);
     const modules = await compileCoreModules(restarted.coreModules, 1024);
     expect(modules.map((module) => module.name)).toEqual(
       first.coreModules.map((file) => file.name),
@@ -88,7 +90,7 @@ describe('transpile cache', () => {
     expect(again.origin).not.toBe('disk');
     const restarted = await transpiled(dataDir, contentHash, component);
     expect(restarted.origin).toBe('disk');
-    const core = restarted.coreModules[0];
+    const core = restarted.written[0];
     if (core === undefined) throw new Error('no core module');
     await appendFile(core.path, new Uint8Array([0]));
     await expect(compileCoreModules(restarted.coreModules, 1024)).rejects.toMatchObject({
@@ -137,13 +139,13 @@ describe('transpile cache', () => {
       const fresh = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
       const byJco = await transpiled(fresh, variantDigest, variant);
       expect(byJco.origin).toBe('jco');
-      expect(reused.coreModules.map((file) => [file.name, file.sha256])).toEqual(
-        byJco.coreModules.map((file) => [file.name, file.sha256]),
+      expect(reused.written.map((file) => [file.name, file.sha256])).toEqual(
+        byJco.written.map((file) => [file.name, file.sha256]),
       );
       expect(await readFile(reused.gluePath)).toEqual(await readFile(byJco.gluePath));
       // The variant's own code, not the kitchen's: its main core module differs.
       const kitchen = await transpiled(dataDir, contentHash, component);
-      expect(reused.coreModules[0]?.sha256).not.toBe(kitchen.coreModules[0]?.sha256);
+      expect(reused.written[0]?.sha256).not.toBe(kitchen.written[0]?.sha256);
     });
 
     it('go to jco when the shape differs or its record was altered', async () => {
@@ -183,7 +185,7 @@ describe('transpile cache', () => {
       ).toBe(false);
 
       // The memory an instance starts with is byte for byte what instantiating the whole module gives.
-      const whole = await readFile(first.transpiled.coreModules[0]?.path as string);
+      const whole = await readFile(((await first.files)[0] as CoreModuleFile).path);
       const split = splitDataImage(whole);
       if (split === undefined) throw new Error('the main core module was not split');
       const stubs = (module: WebAssembly.Module): WebAssembly.Imports => {

@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import { RunnerError } from '../errors';
 import { type DataImage, splitDataImage } from './data-image';
 import { capMemory } from './memory-cap';
-import type { CoreModuleFile } from './transpile-cache';
+import type { CoreModuleBytes, CoreModuleFile } from './transpile-cache';
 
 /** A compiled core module, named as the jco glue asks for it. */
 export interface CompiledModule {
@@ -67,22 +67,21 @@ async function compileOne(name: string, bytes: Uint8Array<ArrayBuffer>): Promise
  * `splitDataImage`). Used in the runner's process and in child processes alike.
  */
 export async function compileCoreModules(
-  files: readonly CoreModuleFile[],
+  modules: ReadonlyArray<CoreModuleBytes | CoreModuleFile>,
   maxPages: number,
 ): Promise<CompiledModule[]> {
   return Promise.all(
-    files.map(async (file) => {
-      const bytes = file.bytes ?? (await readFile(file.path));
-      if (
-        file.bytes === undefined &&
-        createHash('sha256').update(bytes).digest('hex') !== file.sha256
-      ) {
+    modules.map(async (source) => {
+      if ('bytes' in source)
+        return compileOne(source.name, capMemory(source.bytes, maxPages).bytes);
+      const bytes = await readFile(source.path);
+      if (createHash('sha256').update(bytes).digest('hex') !== source.sha256) {
         throw new RunnerError(
           'INTEGRITY',
-          `transpiled core module ${file.name} does not match the digest recorded when it was written; delete ${file.path} to transpile again`,
+          `transpiled core module ${source.name} does not match the digest recorded when it was written; delete ${source.path} to transpile again`,
         );
       }
-      return compileOne(file.name, capMemory(bytes, maxPages).bytes);
+      return compileOne(source.name, capMemory(bytes, maxPages).bytes);
     }),
   );
 }

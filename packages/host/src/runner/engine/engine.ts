@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { LRUCache } from 'lru-cache';
 import { type CompiledModule, compileCoreModules } from './compile';
 import { WASM_PAGE_BYTES } from './memory-cap';
-import { TranspileCache, type TranspiledComponent } from './transpile-cache';
+import { type CoreModuleFile, TranspileCache, type TranspiledComponent } from './transpile-cache';
 
 /** A component ready to instantiate: transpiled glue plus compiled, memory-capped core modules. */
 export interface Program {
@@ -12,7 +12,8 @@ export interface Program {
   readonly contentHash: string;
   /** `file:` URL of the ESM glue. */
   readonly glueUrl: string;
-  readonly transpiled: TranspiledComponent;
+  /** Where its glue is and how the transpile cache got it. */
+  readonly transpiled: Pick<TranspiledComponent, 'gluePath' | 'origin'>;
   /** The extension and version the bundle's manifest names. */
   readonly extensionId: string;
   readonly version: string;
@@ -20,10 +21,10 @@ export interface Program {
   /** The linear-memory cap, in 64 KiB pages. */
   readonly memoryPages: number;
   /**
-   * Settles once the core module files are on disk. Worker isolates get compiled modules and
-   * never read them; a child process reads them, so its load waits for this.
+   * The core module files once they are on disk. Worker isolates get compiled modules and
+   * never read them; a child process reads them, so its load waits for these.
    */
-  readonly persisted: Promise<void>;
+  readonly files: Promise<readonly CoreModuleFile[]>;
 }
 
 /** The memory cap in pages for a byte limit (rounded down, at least one page). */
@@ -107,30 +108,20 @@ export class Engine {
     const transpiled = await this.#transpiler.get(componentDigest, loaded.component);
     // Compiled from the bytes in hand while they reach the disk. Isolates import the glue from
     // there: a jco run's glue is among the files being written (a shape's is on disk already).
-    const persisted = transpiled.persisted ?? Promise.resolve();
     const [modules] = await Promise.all([
       compileCoreModules(transpiled.coreModules, maxPages),
-      transpiled.origin === 'jco' ? persisted : undefined,
+      transpiled.origin === 'jco' ? transpiled.files : undefined,
     ]);
     return {
       id,
       contentHash,
       glueUrl: pathToFileURL(transpiled.gluePath).href,
-      // The bytes of modules just written served this compile; a program keeps only their files.
-      transpiled: {
-        gluePath: transpiled.gluePath,
-        origin: transpiled.origin,
-        coreModules: transpiled.coreModules.map(({ name, path, sha256 }) => ({
-          name,
-          path,
-          sha256,
-        })),
-      },
+      transpiled: { gluePath: transpiled.gluePath, origin: transpiled.origin },
       extensionId: loaded.extensionId,
       version: loaded.version,
       modules,
       memoryPages: maxPages,
-      persisted,
+      files: transpiled.files,
     };
   }
 }

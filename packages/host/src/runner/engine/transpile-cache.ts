@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, webcrypto } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -15,23 +15,30 @@ export interface CoreModuleFile {
   readonly path: string;
   /** Hex sha256 recorded when written; checked by whoever reads the file. */
   readonly sha256: string;
-  /** The bytes just written, when this process wrote them: nothing to read back or check. */
-  readonly bytes?: Uint8Array;
+}
+
+/** A core module in hand: the bytes this process is writing, nothing to read back or check. */
+export interface CoreModuleBytes {
+  readonly name: string;
+  readonly bytes: Uint8Array;
 }
 
 /** A component transpiled by jco, as kept on disk. */
 export interface TranspiledComponent {
   /** Absolute path of the ESM glue (`instantiate(getCoreModule, imports, instantiateCore)`). */
   readonly gluePath: string;
-  /** Core modules the glue asks for by name: where they are and their expected sha256 (hex). */
-  readonly coreModules: ReadonlyArray<CoreModuleFile>;
+  /** Core modules the glue asks for by name: the bytes when this call wrote them, else the files. */
+  readonly coreModules: ReadonlyArray<CoreModuleBytes | CoreModuleFile>;
   /**
    * Where this call got it: `jco` transpiled it; `shape` reused the glue of an earlier component
    * of the same shape and cut the core modules out of this one; `disk` read it back.
    */
   readonly origin: 'jco' | 'shape' | 'disk';
-  /** Settles once the files are on disk (`gluePath` and every `path`), when this call wrote them. */
-  readonly persisted?: Promise<void>;
+  /**
+   * The core module files with their digests, once they are on disk (with `gluePath`, when this
+   * call wrote it): what a child process reads.
+   */
+  readonly files: Promise<readonly CoreModuleFile[]>;
 }
 
 const metaSchema = z.object({
@@ -265,33 +272,42 @@ async function writeWhole(path: string, bytes: Uint8Array): Promise<void> {
   }
 }
 
+/** Hex sha256 of `bytes`, hashed on the thread pool (a 12 MB module costs the event loop nothing). */
+async function digestOffThread(bytes: Uint8Array): Promise<string> {
+  const digest = await webcrypto.subtle.digest('SHA-256', bytes);
+  return Buffer.from(digest).toString('hex');
+}
+
 /**
  * Writes `files` and a `meta.json` (built from their hex sha256 digests) into a staging folder
- * and renames it to `dir`. If another process (or a restart racing this one) published `dir`
- * first, theirs is kept: it holds the same content. Returns the digests at once and the writing
- * as `persisted`, so a caller can compile from the bytes while they reach the disk.
+ * and renames it to `dir`, resolving to the digests. If another process (or a restart racing
+ * this one) published `dir` first, theirs is kept: it holds the same content. A caller can
+ * compile from the bytes meanwhile.
  */
-function writeStaged(
+async function writeStaged(
   dir: string,
   files: Readonly<Record<string, Uint8Array>>,
   meta: (digests: Record<string, string>) => unknown,
-): { readonly digests: Record<string, string>; readonly persisted: Promise<void> } {
+): Promise<Record<string, string>> {
+  const staging = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await mkdir(staging, { recursive: true });
   const digests: Record<string, string> = {};
-  for (const [name, bytes] of Object.entries(files)) digests[name] = sha256(bytes);
-  const persisted = (async () => {
-    const staging = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    await mkdir(staging, { recursive: true });
-    for (const [name, bytes] of Object.entries(files)) {
-      await writeWhole(join(staging, name), bytes);
-    }
-    await writeFile(join(staging, 'meta.json'), JSON.stringify(meta(digests)));
-    try {
-      await rename(staging, dir);
-    } catch {
-      await rm(staging, { recursive: true, force: true });
-    }
-  })();
-  return { digests, persisted };
+  await Promise.all(
+    Object.entries(files).map(async ([name, bytes]) => {
+      const [digest] = await Promise.all([
+        digestOffThread(bytes),
+        writeWhole(join(staging, name), bytes),
+      ]);
+      digests[name] = digest;
+    }),
+  );
+  await writeFile(join(staging, 'meta.json'), JSON.stringify(meta(digests)));
+  try {
+    await rename(staging, dir);
+  } catch {
+    await rm(staging, { recursive: true, force: true });
+  }
+  return digests;
 }
 
 function sha256(bytes: Uint8Array): string {
@@ -372,7 +388,7 @@ export class TranspileCache {
     const shape = componentShape(component);
     const reused = shape === undefined ? undefined : await this.#fromShape(base, shape, version);
     if (reused !== undefined) {
-      const written = await this.#write(
+      const written = this.#write(
         dir,
         componentDigest,
         version,
@@ -399,36 +415,40 @@ export class TranspileCache {
     return this.#write(dir, componentDigest, version, prepared, modules, 'jco');
   }
 
-  /** Writes a component's glue and core modules with their digests, then renames the folder into place. */
-  async #write(
+  /**
+   * Starts writing a component's glue and core modules with their digests (the folder is renamed
+   * into place when done) and returns at once with the bytes, to compile from.
+   */
+  #write(
     dir: string,
     componentDigest: string,
     version: string,
     glue: Uint8Array,
     modules: Readonly<Record<string, Uint8Array>>,
     origin: 'jco' | 'shape',
-  ): Promise<TranspiledComponent> {
+  ): TranspiledComponent {
     const coreModules = Object.keys(modules).sort();
-    const written: Record<string, Uint8Array> = { [GLUE]: glue, ...modules };
-    const { digests, persisted } = writeStaged(dir, written, (digestsOf) => ({
+    const digests = writeStaged(dir, { [GLUE]: glue, ...modules }, (digestsOf) => ({
       componentDigest,
       jcoVersion: version,
       files: digestsOf,
       coreModules,
     }));
-    // Whoever loads the program waits for it; a caller that does not still must not see an
-    // unhandled rejection.
-    persisted.catch(() => undefined);
-    return {
-      persisted,
-      gluePath: join(dir, GLUE),
-      coreModules: coreModules.map((name) => ({
+    const files = digests.then((digestsOf) =>
+      coreModules.map((name) => ({
         name,
         path: join(dir, name),
-        sha256: digests[name] as string,
-        bytes: modules[name] as Uint8Array,
+        sha256: digestsOf[name] as string,
       })),
+    );
+    // Whoever loads the program waits for the files; a caller that does not must still not see
+    // an unhandled rejection.
+    files.catch(() => undefined);
+    return {
+      gluePath: join(dir, GLUE),
+      coreModules: coreModules.map((name) => ({ name, bytes: modules[name] as Uint8Array })),
       origin,
+      files,
     };
   }
 
@@ -451,13 +471,12 @@ export class TranspileCache {
       slotOf[name] = slot;
     }
     const dir = join(base, SHAPES, shape.key);
-    const { persisted } = writeStaged(dir, { [GLUE]: glue }, (digestsOf) => ({
-      jcoVersion: version,
-      glue: digestsOf[GLUE] as string,
-      modules: slotOf,
-    }));
     try {
-      await persisted;
+      await writeStaged(dir, { [GLUE]: glue }, (digestsOf) => ({
+        jcoVersion: version,
+        glue: digestsOf[GLUE] as string,
+        modules: slotOf,
+      }));
     } catch {
       // Not recorded: the next component of this shape goes to jco again.
       return;
@@ -531,7 +550,12 @@ export class TranspileCache {
       if (!SAFE_NAME.test(name) || digest === undefined) return this.#discard(dir);
       modules.push({ name, path: join(dir, name), sha256: digest });
     }
-    return { gluePath: join(dir, GLUE), coreModules: modules, origin: 'disk' };
+    return {
+      gluePath: join(dir, GLUE),
+      coreModules: modules,
+      origin: 'disk',
+      files: Promise.resolve(modules),
+    };
   }
 
   async #discard(dir: string): Promise<undefined> {

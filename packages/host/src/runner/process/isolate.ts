@@ -65,22 +65,21 @@ export class ProcessIsolate extends EventEmitter<IsolateEvents> implements Isola
   load(program: Program): void {
     if (this.#loaded.has(program.id)) return;
     this.#loaded.add(program.id);
-    const message: ToProcess = {
-      type: 'load',
-      programId: program.id,
-      glueUrl: program.glueUrl,
-      files: program.transpiled.coreModules,
-      memoryPages: program.memoryPages,
-    };
     // The child reads the module files, which may still be on their way to the disk; the
     // invocations sent after this load wait behind it. A failed write fails the child's load.
     this.#waitingLoads++;
     this.#ordered = this.#ordered
-      .then(() => program.persisted)
-      .catch(() => undefined)
-      .then(() => {
+      .then(() => program.files)
+      .catch(() => [])
+      .then((files) => {
         this.#waitingLoads--;
-        this.#send(message);
+        this.#send({
+          type: 'load',
+          programId: program.id,
+          glueUrl: program.glueUrl,
+          files,
+          memoryPages: program.memoryPages,
+        });
       });
   }
 
