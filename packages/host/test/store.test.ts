@@ -215,6 +215,21 @@ describe('FsBundleStore layout', () => {
     expect(plain?.[0]).not.toBe(0x1f);
   });
 
+  it('inflates under the same caps as reading: a decompression bomb is refused before anything is written', async () => {
+    const root = await mkdtemp(join(work, 'bomb-'));
+    const zeros = new Uint8Array(1024 * 1024);
+    const bomb = await rawArchive([
+      ...indexedEntries(),
+      ...Array.from({ length: 12 }, (_, i) => ({ name: `ui/zero${i}.bin`, body: zeros })),
+    ]);
+    const error = await new FsBundleStore({ root })
+      .put(bomb)
+      .catch((caught: unknown) => caught as BundleError);
+    expect(error).toMatchObject({ code: 'DECOMPRESSION_BOMB' });
+    expect((error as BundleError).message).toContain('maxCompressionRatio');
+    expect(existsSync(join(root, 'sha256'))).toBe(false);
+  });
+
   it('lets the next read of the bytes it served reuse its check, under the same limits only', async () => {
     const root = await mkdtemp(join(work, 'opened-'));
     const store = new FsBundleStore({ root });

@@ -1,12 +1,11 @@
 import { promisify } from 'node:util';
-import { createGunzip, gunzip, gzip } from 'node:zlib';
+import { createGunzip, gzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { BundleError } from './errors.js';
 import { type BundleLimits, INFLATE_FLOOR_BYTES, maxArchiveBytes } from './limits.js';
 import { assertSafePath, BUNDLE_INDEX_PATH, PathSet } from './paths.js';
 
 const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
 const EPOCH = new Date(0);
 /**
  * Bytes handed to the tar parser at a time. zlib's default 16 KiB output chunks made reading a
@@ -65,22 +64,24 @@ export async function gzipArchive(archive: Uint8Array): Promise<Uint8Array> {
 }
 
 /**
- * The plain tar inside a bundle that has already been read within `limits` (gzip undone; a plain
- * tar is returned as it is). Inflation stops at the archive limit all the same.
+ * The plain tar inside a bundle: gzip undone under the same caps and with the same errors as
+ * reading it (`DECOMPRESSION_BOMB`, `TOO_LARGE`, `MALFORMED`); a plain tar is returned as it is.
  */
 export async function inflateArchive(bytes: Uint8Array, limits: BundleLimits): Promise<Uint8Array> {
   if (!isGzip(bytes)) return bytes;
-  try {
-    return new Uint8Array(await gunzipAsync(bytes, { maxOutputLength: maxArchiveBytes(limits) }));
-  } catch (cause) {
-    throw new BundleError(
-      'MALFORMED',
-      `The bundle's gzip stream could not be inflated: ${describe(cause)}.`,
-      {
-        cause,
-      },
-    );
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of archiveSource(bytes, limits)) {
+    chunks.push(chunk);
+    total += chunk.byteLength;
   }
+  const tar = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    tar.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return tar;
 }
 
 /** Yields the inflated bytes of a gzip stream, stopping with `DECOMPRESSION_BOMB` past `cap`. */

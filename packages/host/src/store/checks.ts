@@ -13,15 +13,17 @@ export interface AdmittedBundle {
 /**
  * Reads and checks a bundle before it is stored; nothing is written if this throws. With
  * `inflate`, a gzip bundle is stored as its plain tar: the content hash and signature cover the
- * files, not the archive, so every later read verifies without inflating again.
+ * files, not the archive, so every later read verifies without inflating again. The gzip is
+ * inflated once, under the reader's own caps, and the tar is what gets checked.
  */
 export async function admitBundle(
   bytes: Uint8Array,
   limits: BundleLimits,
   inflate: boolean,
 ): Promise<AdmittedBundle> {
-  const { contentHash } = await readBundle(bytes, limits);
-  return { contentHash, stored: inflate ? await inflateArchive(bytes, limits) : bytes };
+  const stored = inflate ? await inflateArchive(bytes, limits) : bytes;
+  const { contentHash } = await readBundle(stored, limits);
+  return { contentHash, stored };
 }
 
 /** Re-hashes stored bytes; throws `HASH_MISMATCH` unless they are the bundle named `contentHash`. */
