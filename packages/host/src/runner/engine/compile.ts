@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { LRUCache } from 'lru-cache';
+import { sha256Hex } from '../../bundle/hash';
 import { RunnerError } from '../errors';
 import { type DataImage, splitDataImage } from './data-image';
 import { capMemory } from './memory-cap';
@@ -75,7 +76,7 @@ export async function compileCoreModules(
       if ('bytes' in source)
         return compileOne(source.name, capMemory(source.bytes, maxPages).bytes);
       const bytes = await readFile(source.path);
-      if (createHash('sha256').update(bytes).digest('hex') !== source.sha256) {
+      if (sha256Hex(bytes) !== source.sha256) {
         throw new RunnerError(
           'INTEGRITY',
           `transpiled core module ${source.name} does not match the digest recorded when it was written; delete ${source.path} to transpile again`,

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { LRUCache } from 'lru-cache';
+import { computeDigest } from '../../bundle/hash';
 import { type CompiledModule, compileCoreModules } from './compile';
 import { WASM_PAGE_BYTES } from './memory-cap';
 import { type CoreModuleFile, TranspileCache, type TranspiledComponent } from './transpile-cache';
@@ -102,9 +102,7 @@ export class Engine {
     hint: LoadHint | undefined,
   ): Promise<Program> {
     const loaded = await this.#source(contentHash, hint);
-    const componentDigest =
-      loaded.componentDigest ??
-      `sha256:${createHash('sha256').update(loaded.component).digest('hex')}`;
+    const componentDigest = loaded.componentDigest ?? computeDigest(loaded.component);
     const transpiled = await this.#transpiler.get(componentDigest, loaded.component);
     // Compiled from the bytes in hand while they reach the disk. Isolates import the glue from
     // there: a jco run's glue is among the files being written (a shape's is on disk already).

@@ -1,4 +1,5 @@
 import { RunnerError } from '../errors';
+import { readU32 as readLeb128U32 } from './wasm-binary';
 
 /** Bytes in one WebAssembly page. */
 export const WASM_PAGE_BYTES = 65_536;
@@ -15,18 +16,13 @@ function loadFailed(message: string): RunnerError {
 }
 
 function readU32(bytes: Uint8Array, offset: number): [value: number, next: number] {
-  let result = 0;
-  let shift = 0;
-  let position = offset;
-  for (;;) {
-    if (position >= bytes.length) throw loadFailed(`LEB128 runs past the end at byte ${offset}`);
-    const byte = bytes[position++] as number;
-    result |= (byte & 0x7f) << shift;
-    if ((byte & 0x80) === 0) break;
-    shift += 7;
-    if (shift > 28) throw loadFailed(`LEB128 longer than 5 bytes at byte ${offset}`);
-  }
-  return [result >>> 0, position];
+  const read = readLeb128U32(bytes, offset);
+  if (read !== undefined) return [read.value, read.next];
+  throw loadFailed(
+    offset + 5 > bytes.length
+      ? `LEB128 runs past the end at byte ${offset}`
+      : `LEB128 longer than 5 bytes or over 32 bits at byte ${offset}`,
+  );
 }
 
 function writeU32(value: number, out: number[]): void {

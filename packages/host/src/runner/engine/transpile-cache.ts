@@ -1,4 +1,4 @@
-import { createHash, randomBytes, webcrypto } from 'node:crypto';
+import { randomBytes, webcrypto } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
+import { sha256Hex } from '../../bundle/hash';
 import { RunnerError } from '../errors';
 import { type ComponentShape, componentShape } from './component-shape';
 
@@ -310,10 +311,6 @@ async function writeStaged(
   return digests;
 }
 
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 /** A shape record as checked: its glue (digest matched) and each module file's slot. */
 interface RecordedShape {
   readonly gluePath: string;
@@ -507,7 +504,7 @@ export class TranspileCache {
     } catch {
       return undefined;
     }
-    if (sha256(glue) !== recorded.glue) return this.#discard(dir);
+    if (sha256Hex(glue) !== recorded.glue) return this.#discard(dir);
     const checked = { gluePath: join(dir, GLUE), glue, modules: recorded.modules };
     const reused = withSlots(checked, shape);
     if (reused === undefined) return this.#discard(dir);
@@ -543,7 +540,7 @@ export class TranspileCache {
     } catch {
       return this.#discard(dir);
     }
-    if (glueDigest === undefined || sha256(glue) !== glueDigest) return this.#discard(dir);
+    if (glueDigest === undefined || sha256Hex(glue) !== glueDigest) return this.#discard(dir);
     const modules: CoreModuleFile[] = [];
     for (const name of coreModules) {
       const digest = files[name];
