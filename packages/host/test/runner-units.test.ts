@@ -1,3 +1,7 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { capMemory, WASM_PAGE_BYTES } from '../src/runner/engine/memory-cap';
 import { RunnerError } from '../src/runner/errors';
@@ -5,6 +9,7 @@ import { createLimitPolicy, DEFAULT_LIMITS, effectiveLimits } from '../src/runne
 import { Scheduler } from '../src/runner/pool/scheduler';
 import { parseExecuteRequest } from '../src/runner/request';
 import { ResponsePolicy } from '../src/runner/response-policy';
+import { loadGlue } from '../src/runner/worker/glue';
 
 /** A core module defining one memory (min pages, optional max) and exporting it as `memory`. */
 function memoryModule(min: number, max?: number): Uint8Array<ArrayBuffer> {
@@ -209,5 +214,51 @@ describe('Scheduler', () => {
     release();
     scheduler.close();
     await expect(scheduler.acquire(keys('a'))).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+});
+
+describe('loadGlue', () => {
+  const glue = (header: string) => `${header}"use components";
+let evaluations = 0;
+export function instantiate(getCoreModule, imports) {
+  evaluations++;
+  class Task {}
+  return { evaluations, Task, imports };
+}
+export const _util = {};
+`;
+  async function load(source: string) {
+    const dir = await mkdtemp(join(tmpdir(), 'alga-glue-'));
+    try {
+      const path = join(dir, 'component.mjs');
+      await writeFile(path, source);
+      return await loadGlue(pathToFileURL(path).href);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  const call = (instantiate: ReturnType<Awaited<ReturnType<typeof loadGlue>>>) =>
+    instantiate(
+      () => new WebAssembly.Module(new Uint8Array()),
+      {},
+      () => {
+        throw new Error('no core modules here');
+      },
+    ) as { evaluations: number; Task: unknown };
+
+  it("evaluates jco's sync glue once per instance, so instances share no state or classes", async () => {
+    const factory = await load(glue(''));
+    const first = call(factory());
+    const second = call(factory());
+    expect(first.evaluations).toBe(1);
+    expect(second.evaluations).toBe(1);
+    expect(first.Task).not.toBe(second.Task);
+  });
+
+  it('imports glue with other module syntax once and shares it', async () => {
+    const factory = await load(glue("import { strict } from 'node:assert';\nvoid strict;\n"));
+    expect(factory()).toBe(factory());
+    expect(call(factory()).evaluations).toBe(1);
+    expect(call(factory()).evaluations).toBe(2);
   });
 });

@@ -12,7 +12,7 @@ export const DEFAULT_LIMITS: RunnerLimits = Object.freeze({
   maxConcurrencyPerTenant: 8,
   maxConcurrencyPerExtension: 16,
   maxQueuedPerKey: 32,
-  maxRequestsPerInstance: 1_000,
+  maxRequestsPerInstance: 10_000,
 });
 
 /** The most an install may be given, unless the operator says otherwise. */

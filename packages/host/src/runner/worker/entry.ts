@@ -6,6 +6,7 @@ import {
 } from 'node:worker_threads';
 import { applyDataImage, type DataImage } from '../engine/data-image';
 import { createMinimalWasi } from '../wasi/minimal';
+import { type Instantiate, loadGlue } from './glue';
 import {
   type CallResult,
   type FromWorker,
@@ -24,19 +25,9 @@ import {
  * time, and turns each host import into a synchronous call to the trusted side.
  */
 
-type GetCoreModule = (name: string) => WebAssembly.Module;
-type InstantiateCore = (
-  module: WebAssembly.Module,
-  imports: WebAssembly.Imports,
-) => WebAssembly.Instance;
-type Instantiate = (
-  getCoreModule: GetCoreModule,
-  imports: Record<string, Record<string, unknown>>,
-  instantiateCore: InstantiateCore,
-) => Record<string, unknown>;
-
 interface Loaded {
-  readonly instantiate: Instantiate;
+  /** A new evaluation of the glue's `instantiate` for each instance (see `loadGlue`). */
+  readonly glue: () => Instantiate;
   readonly modules: ReadonlyMap<string, WebAssembly.Module>;
   /** Data each module was compiled without, written into its instances when they are made. */
   readonly images: ReadonlyMap<WebAssembly.Module, DataImage>;
@@ -172,9 +163,8 @@ function hostImports(): Record<string, Record<string, unknown>> {
 }
 
 async function load(message: LoadMessage): Promise<Loaded> {
-  const glue = (await import(message.glueUrl)) as { instantiate: Instantiate };
   return {
-    instantiate: glue.instantiate,
+    glue: await loadGlue(message.glueUrl),
     modules: new Map(message.modules.map((entry) => [entry.name, entry.module])),
     images: new Map(
       message.modules.flatMap((entry) =>
@@ -187,7 +177,7 @@ async function load(message: LoadMessage): Promise<Loaded> {
 
 function instantiate(loaded: Loaded, installKey: string, programId: string): GuestInstance {
   const memories: WebAssembly.Memory[] = [];
-  const exports = loaded.instantiate(
+  const exports = loaded.glue()(
     (name) => {
       const module = loaded.modules.get(name);
       if (module === undefined) throw new TypeError(`core module ${name} was not loaded`);
