@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,7 +9,7 @@ import { createLimitPolicy, DEFAULT_LIMITS, effectiveLimits } from '../src/runne
 import { Scheduler } from '../src/runner/pool/scheduler';
 import { parseExecuteRequest } from '../src/runner/request';
 import { ResponsePolicy } from '../src/runner/response-policy';
-import { loadGlue } from '../src/runner/worker/glue';
+import { type Glue, loadGlue } from '../src/runner/worker/glue';
 
 /** A core module defining one memory (min pages, optional max) and exporting it as `memory`. */
 function memoryModule(min: number, max?: number): Uint8Array<ArrayBuffer> {
@@ -227,17 +227,17 @@ export function instantiate(getCoreModule, imports) {
 }
 export const _util = {};
 `;
-  async function load(source: string) {
+  async function withGlue<T>(source: string, use: (url: string, dir: string) => Promise<T>) {
     const dir = await mkdtemp(join(tmpdir(), 'alga-glue-'));
     try {
       const path = join(dir, 'component.mjs');
       await writeFile(path, source);
-      return await loadGlue(pathToFileURL(path).href);
+      return await use(pathToFileURL(path).href, dir);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
-  const call = (instantiate: ReturnType<Awaited<ReturnType<typeof loadGlue>>>) =>
+  const call = (instantiate: ReturnType<Glue['next']>) =>
     instantiate(
       () => new WebAssembly.Module(new Uint8Array()),
       {},
@@ -247,18 +247,42 @@ export const _util = {};
     ) as { evaluations: number; Task: unknown };
 
   it("evaluates jco's sync glue once per instance, so instances share no state or classes", async () => {
-    const factory = await load(glue(''));
-    const first = call(factory());
-    const second = call(factory());
-    expect(first.evaluations).toBe(1);
-    expect(second.evaluations).toBe(1);
-    expect(first.Task).not.toBe(second.Task);
+    await withGlue(glue(''), async (url) => {
+      const loaded = await loadGlue(url);
+      const first = call(loaded.next());
+      const second = call(loaded.next());
+      expect(first.evaluations).toBe(1);
+      expect(second.evaluations).toBe(1);
+      expect(first.Task).not.toBe(second.Task);
+    });
   });
 
   it('imports glue with other module syntax once and shares it', async () => {
-    const factory = await load(glue("import { strict } from 'node:assert';\nvoid strict;\n"));
-    expect(factory()).toBe(factory());
-    expect(call(factory()).evaluations).toBe(1);
-    expect(call(factory()).evaluations).toBe(2);
+    await withGlue(glue("import { strict } from 'node:assert';\nvoid strict;\n"), async (url) => {
+      const loaded = await loadGlue(url);
+      expect(loaded.next()).toBe(loaded.next());
+      expect(call(loaded.next()).evaluations).toBe(1);
+      expect(call(loaded.next()).evaluations).toBe(2);
+    });
+  });
+
+  it("writes V8's code cache once, named by the script's digest, and loads past a broken one", async () => {
+    await withGlue(glue(''), async (url, dir) => {
+      const cacheDir = join(dir, 'code-cache');
+      const first = await loadGlue(url, cacheDir);
+      call(first.next());
+      await first.saveCodeCache();
+      const [name] = await readdir(cacheDir);
+      expect(name).toMatch(/^[0-9a-f]{64}\.bin$/);
+      const path = join(cacheDir, name as string);
+      expect((await readFile(path)).byteLength).toBeGreaterThan(0);
+      await writeFile(path, 'written once');
+      await first.saveCodeCache();
+      expect(await readFile(path, 'utf8')).toBe('written once');
+
+      const second = await loadGlue(url, cacheDir);
+      expect(call(second.next()).evaluations).toBe(1);
+      expect(await readdir(cacheDir)).toEqual([name]);
+    });
   });
 });

@@ -198,7 +198,8 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
     options.records === undefined
       ? undefined
       : new ExecutionRecorder({ sink: options.records, logger });
-  const engine = new Engine({ dataDir: options.dataDir ?? join(tmpdir(), 'alga-runner'), source });
+  const dataDir = options.dataDir ?? join(tmpdir(), 'alga-runner');
+  const engine = new Engine({ dataDir, source });
   const scheduler = new Scheduler({
     slots: size,
     maxQueue: options.queue?.maxDepth ?? 256,
@@ -211,6 +212,7 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
   const boot = {
     interfaces: providers.interfaces(),
     maxInstances: options.isolation?.maxInstancesPerIsolate ?? 16,
+    codeCacheDir: join(dataDir, 'transpiled', 'code-cache'),
   };
   const poolPromise = isolateEntries().then((entries) => {
     const factory: IsolateFactory =

@@ -23,6 +23,8 @@ export interface IsolateEvents {
 export interface IsolateBoot {
   readonly interfaces: Readonly<Record<string, readonly string[]>>;
   readonly maxInstances: number;
+  /** Where isolates keep V8's code cache of the glue they load (see `loadGlue`). */
+  readonly codeCacheDir?: string;
 }
 
 /**
@@ -85,6 +87,7 @@ export class ThreadIsolate extends EventEmitter<IsolateEvents> implements Isolat
         replyPort: port2,
         interfaces: boot.interfaces,
         maxInstances: boot.maxInstances,
+        codeCacheDir: boot.codeCacheDir,
       },
       transferList: [port2],
       stdout: true,

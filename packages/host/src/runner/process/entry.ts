@@ -13,6 +13,7 @@ const bootSchema = z.object({
   workerEntry: z.string(),
   interfaces: z.record(z.string(), z.array(z.string())),
   maxInstances: z.number().int().positive(),
+  codeCacheDir: z.string().optional(),
 });
 
 const send = process.send?.bind(process);
@@ -30,6 +31,7 @@ const worker = new Worker(new URL(boot.workerEntry), {
     replyPort,
     interfaces: boot.interfaces,
     maxInstances: boot.maxInstances,
+    codeCacheDir: boot.codeCacheDir,
     postStarted: true,
   },
   transferList: [replyPort],

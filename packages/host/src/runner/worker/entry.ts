@@ -6,7 +6,7 @@ import {
 } from 'node:worker_threads';
 import { applyDataImage, type DataImage } from '../engine/data-image';
 import { createMinimalWasi } from '../wasi/minimal';
-import { type Instantiate, loadGlue } from './glue';
+import { type Glue, loadGlue } from './glue';
 import {
   type CallResult,
   type FromWorker,
@@ -27,7 +27,7 @@ import {
 
 interface Loaded {
   /** A new evaluation of the glue's `instantiate` for each instance (see `loadGlue`). */
-  readonly glue: () => Instantiate;
+  readonly glue: Glue;
   readonly modules: ReadonlyMap<string, WebAssembly.Module>;
   /** Data each module was compiled without, written into its instances when they are made. */
   readonly images: ReadonlyMap<WebAssembly.Module, DataImage>;
@@ -66,6 +66,7 @@ const boot = workerData as {
   replyPort: MessagePort;
   interfaces: Record<string, string[]>;
   maxInstances: number;
+  codeCacheDir?: string;
   postStarted?: boolean;
 };
 const flag = new Int32Array(boot.flag);
@@ -164,7 +165,7 @@ function hostImports(): Record<string, Record<string, unknown>> {
 
 async function load(message: LoadMessage): Promise<Loaded> {
   return {
-    glue: await loadGlue(message.glueUrl),
+    glue: await loadGlue(message.glueUrl, boot.codeCacheDir),
     modules: new Map(message.modules.map((entry) => [entry.name, entry.module])),
     images: new Map(
       message.modules.flatMap((entry) =>
@@ -177,7 +178,7 @@ async function load(message: LoadMessage): Promise<Loaded> {
 
 function instantiate(loaded: Loaded, installKey: string, programId: string): GuestInstance {
   const memories: WebAssembly.Memory[] = [];
-  const exports = loaded.glue()(
+  const exports = loaded.glue.next()(
     (name) => {
       const module = loaded.modules.get(name);
       if (module === undefined) throw new TypeError(`core module ${name} was not loaded`);
@@ -341,6 +342,11 @@ async function invoke(message: InvokeMessage): Promise<void> {
   // instance ready (made after the requests already queued).
   if (loaded !== undefined && !pristine.has(message.programId)) preparePristine(message.programId);
   if (instance === undefined || outcome.kind === 'trap' || outcome.kind === 'failed') return;
+  // After the queued requests: the cache then holds what serving a request compiles.
+  const served = loaded;
+  if (served !== undefined) {
+    queue = queue.then(async () => (await served).glue.saveCodeCache()).catch(() => {});
+  }
   // An instance that hit its memory cap is not trusted with another request.
   if (outcome.kind === 'ok' && outcome.memoryExhausted) return;
   // `fresh`: this instance is done; the pristine instance serves the next request.

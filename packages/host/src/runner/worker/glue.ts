@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 
-/** Fetches a compiled core module by the name the glue asks for. */
 type GetCoreModule = (name: string) => WebAssembly.Module;
-/** Instantiates one core module (the runner's hook: data images, memory tracking). */
 type InstantiateCore = (
   module: WebAssembly.Module,
   imports: WebAssembly.Imports,
@@ -16,37 +16,84 @@ export type Instantiate = (
   instantiateCore: InstantiateCore,
 ) => Record<string, unknown>;
 
+/** A component's glue, loaded once per isolate. */
+export interface Glue {
+  /** An `instantiate` for one new guest instance. */
+  next(): Instantiate;
+  /**
+   * Writes V8's code cache of the glue (once, and only when none was accepted at load): the
+   * next isolate to load the same glue, a replacement, a restarted host or another build of the
+   * same shape, skips parsing and compiling what has run so far. Call it once an instance has
+   * served a request.
+   */
+  saveCodeCache(): Promise<void>;
+}
+
 /** The only exports jco's sync glue has; anything else is imported as a module instead. */
 const INSTANTIATE_EXPORT = /^export function instantiate\(/m;
 const UTIL_EXPORT = /^export const _util =/m;
 const MODULE_SYNTAX = /^\s*(?:export|import)[\s{*]/m;
 
-/**
- * The glue as a script whose evaluation returns its `instantiate`, or `undefined` when the
- * source has module syntax other than jco's two exports.
- */
-function asScript(source: string, filename: string): Script | undefined {
+/** The glue as the body of a script whose evaluation returns its `instantiate`. */
+function scriptSource(source: string): string | undefined {
   if (!INSTANTIATE_EXPORT.test(source)) return undefined;
   const body = source
     .replace(INSTANTIATE_EXPORT, 'function instantiate(')
     .replace(UTIL_EXPORT, 'const _util =');
   if (MODULE_SYNTAX.test(body)) return undefined;
-  return new Script(`(function () {\n${body}\nreturn instantiate;\n})()`, { filename });
+  return `(function () {\n${body}\nreturn instantiate;\n})()`;
+}
+
+async function readCodeCache(path: string | undefined): Promise<Buffer | undefined> {
+  if (path === undefined) return undefined;
+  try {
+    return await readFile(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * Loads a component's jco glue and returns a factory of its `instantiate`, one per guest
- * instance. jco writes an instance's whole runtime (classes, helpers) inside `instantiate`, so
- * instances made from one evaluation share V8's type feedback while each brings new classes:
- * after a few instances every glue function is megamorphic, and a warm call costs about twice
- * as much. Each call of the factory evaluates the glue again from a script compiled once, so the
- * bytecode is shared and the feedback is the instance's own. Glue that is not plain jco sync
- * output is imported as a module and shared.
+ * Loads a component's jco glue. jco writes an instance's whole runtime (classes, helpers)
+ * inside `instantiate`, so instances made from one evaluation share V8's type feedback while
+ * each brings new classes: after a few instances every glue function is megamorphic, and a warm
+ * call costs about twice as much. Each {@link Glue.next} therefore evaluates the glue again from
+ * a script compiled once (the bytecode is shared, the feedback is the instance's own), from
+ * V8's code cache in `codeCacheDir` when one is there (named by the digest of the script, and
+ * refused by V8 itself if its source or V8 differ). Glue that is not plain jco sync output is
+ * imported as a module and shared.
  */
-export async function loadGlue(url: string): Promise<() => Instantiate> {
+export async function loadGlue(url: string, codeCacheDir?: string): Promise<Glue> {
   const path = fileURLToPath(url);
-  const script = asScript(await readFile(path, 'utf8'), path);
-  if (script !== undefined) return () => script.runInThisContext() as Instantiate;
-  const glue = (await import(url)) as { instantiate: Instantiate };
-  return () => glue.instantiate;
+  const source = scriptSource(await readFile(path, 'utf8'));
+  const cachePath =
+    codeCacheDir === undefined || source === undefined
+      ? undefined
+      : join(codeCacheDir, `${createHash('sha256').update(source).digest('hex')}.bin`);
+  const cachedData = await readCodeCache(cachePath);
+  if (source === undefined) {
+    const glue = (await import(url)) as { instantiate: Instantiate };
+    return { next: () => glue.instantiate, saveCodeCache: async () => {} };
+  }
+  const script = new Script(source, {
+    filename: path,
+    ...(cachedData === undefined ? {} : { cachedData }),
+  });
+  let cached = cachedData !== undefined && !script.cachedDataRejected;
+  return {
+    next: () => script.runInThisContext() as Instantiate,
+    async saveCodeCache() {
+      if (cached || cachePath === undefined) return;
+      cached = true;
+      const staging = `${cachePath}.${randomUUID()}.tmp`;
+      try {
+        await mkdir(dirname(cachePath), { recursive: true });
+        await writeFile(staging, script.createCachedData());
+        await rename(staging, cachePath);
+      } catch {
+        // Only a speed-up: a read-only or full disk leaves the next isolate compiling again.
+        await rm(staging, { force: true });
+      }
+    },
+  };
 }
