@@ -96,6 +96,11 @@ describe('embedded runner observability', () => {
       'alga_runner_isolate_replacements_total{reason="timeout"} 1',
     );
     expect(runner.stats()).toMatchObject({ mode: 'worker', pool: { replaced: 1 } });
+    // Read when scraped, not on each request: the replacement already counts as alive.
+    const { size } = runner.stats().pool;
+    expect(await runner.metrics.registry.metrics()).toContain(
+      `alga_runner_pool_isolates{state="alive"} ${size}`,
+    );
   });
 
   it('bounds guest output by the log cap and reports the log-size limit once', async () => {

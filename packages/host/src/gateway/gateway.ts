@@ -10,7 +10,14 @@ import type { SecretEnvelope } from '../secrets/sealer';
 import { readBodyCapped } from './body';
 import { GatewayError, GatewayErrorCode } from './errors';
 import { checkHeaderLimits, filterRequestHeaders, filterResponseHeaders } from './headers';
-import { answerError, asGatewayError, baseHeaders, type GatewayLogger, requestIdOf } from './http';
+import {
+  answerError,
+  asGatewayError,
+  type GatewayLogger,
+  NOSNIFF,
+  REQUEST_ID_HEADER,
+  requestIdOf,
+} from './http';
 import { createRateLimiter, type GatewayRateLimiter } from './rate-limit';
 import { type ExtensionRoute, parseExtensionRoute, type RouteKind } from './route';
 
@@ -258,7 +265,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   async function handle(request: Request, requestId: string, trace: Trace): Promise<Response> {
-    const route = parseExtensionRoute(new URL(request.url).pathname);
+    const url = new URL(request.url);
+    const route = parseExtensionRoute(url.pathname);
     if (route === undefined) {
       throw new GatewayError(GatewayErrorCode.NOT_FOUND, 'No gateway route matches this path.');
     }
@@ -298,7 +306,6 @@ export function createGateway(options: GatewayOptions): Gateway {
         ? new Uint8Array(0)
         : await readBodyCapped(request, limits.maxRequestBodyBytes);
     trace.bodyRead = true;
-    const url = new URL(request.url);
     const inject: Record<string, string> = {
       'x-request-id': requestId,
       'x-alga-tenant': identity.tenantId,
@@ -388,7 +395,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       maxHeaderCount: limits.maxHeaderCount,
       maxHeaderBytes: limits.maxHeaderBytes,
     });
-    for (const [name, value] of baseHeaders(requestId)) headers.set(name, value);
+    // The filter never passes these names on, so they are added, not replaced.
+    headers.push([REQUEST_ID_HEADER, requestId], ['x-content-type-options', NOSNIFF]);
     const nullBody = answer.status === 204 || answer.status === 205 || answer.status === 304;
     return new Response(nullBody ? null : (answer.body as Uint8Array<ArrayBuffer>), {
       status: answer.status,
@@ -423,16 +431,18 @@ export function createGateway(options: GatewayOptions): Gateway {
       const kind = trace.kind ?? 'none';
       metrics?.requests.inc({ kind, status: String(response.status), code: code ?? 'ok' });
       metrics?.duration.observe({ kind }, durationMs / 1000);
-      events.emit('request', {
-        requestId,
-        method: request.method,
-        kind,
-        status: response.status,
-        durationMs,
-        ...(code === undefined ? {} : { code }),
-        ...(trace.tenantId === undefined ? {} : { tenantId: trace.tenantId }),
-        ...(trace.extensionId === undefined ? {} : { extensionId: trace.extensionId }),
-      });
+      if (events.listenerCount('request') > 0) {
+        events.emit('request', {
+          requestId,
+          method: request.method,
+          kind,
+          status: response.status,
+          durationMs,
+          ...(code === undefined ? {} : { code }),
+          ...(trace.tenantId === undefined ? {} : { tenantId: trace.tenantId }),
+          ...(trace.extensionId === undefined ? {} : { extensionId: trace.extensionId }),
+        });
+      }
       logger?.info(
         {
           requestId,

@@ -114,12 +114,13 @@ export interface ResponseHeaderLimits {
  * The response headers a guest's answer may pass to the client: `content-type`,
  * `content-language`, `etag`, `last-modified`, `x-ext-*` and a sanitised `cache-control`.
  * `set-cookie` and every other header are dropped; names that are not valid tokens and
- * values with control characters are dropped too.
+ * values with control characters are dropped too. Returns `[name, value]` pairs (lower-case
+ * names), ready for a `Response`'s `headers`.
  */
 export function filterResponseHeaders(
   headers: readonly (readonly [string, string])[],
   limits: ResponseHeaderLimits,
-): Headers {
+): [string, string][] {
   if (headers.length > limits.maxHeaderCount) {
     throw new GatewayError(
       GatewayErrorCode.RESPONSE_TOO_LARGE,
@@ -127,7 +128,7 @@ export function filterResponseHeaders(
     );
   }
   let bytes = 0;
-  const out = new Headers();
+  const out: [string, string][] = [];
   let cacheControl: string | undefined;
   for (const [rawName, value] of headers) {
     bytes += rawName.length + value.length;
@@ -136,7 +137,7 @@ export function filterResponseHeaders(
     if (name === 'cache-control')
       cacheControl = cacheControl === undefined ? value : `${cacheControl}, ${value}`;
     else if (RESPONSE_ALLOW.has(name) || (name.startsWith('x-ext-') && !INJECTED.has(name))) {
-      out.append(name, value);
+      out.push([name, value]);
     }
   }
   if (bytes > limits.maxHeaderBytes) {
@@ -145,6 +146,6 @@ export function filterResponseHeaders(
       `The handler's response headers hold ${bytes} bytes; at most ${limits.maxHeaderBytes} are accepted.`,
     );
   }
-  out.set('cache-control', sanitizeCacheControl(cacheControl));
+  out.push(['cache-control', sanitizeCacheControl(cacheControl)]);
   return out;
 }

@@ -24,11 +24,14 @@ export interface ErrorBody {
   error: { code: GatewayErrorCode; message: string; requestId: string } & Record<string, unknown>;
 }
 
+/** `x-content-type-options` on every answer: browsers never sniff an extension's content type. */
+export const NOSNIFF = 'nosniff';
+
 /** Headers every answer of ours carries, whatever produced it. */
 export function baseHeaders(requestId: string): Headers {
   return new Headers({
     [REQUEST_ID_HEADER]: requestId,
-    'x-content-type-options': 'nosniff',
+    'x-content-type-options': NOSNIFF,
   });
 }
 

@@ -25,11 +25,22 @@ export interface RunnerMetrics {
   readonly replacements: Counter<'reason'>;
 }
 
+/** What the pool gauges read when the registry is scraped. */
+export interface PoolSample {
+  readonly alive: number;
+  readonly busy: number;
+  readonly queued: number;
+}
+
 /**
  * Creates the runner metrics in `registry` (a fresh one by default). Extension, tenant and
- * request ids are never labels: they would make the series count unbounded.
+ * request ids are never labels: they would make the series count unbounded. The pool gauges
+ * read `samplePool` at scrape time, so requests do not pay for them.
  */
-export function createRunnerMetrics(registry: Registry = new Registry()): RunnerMetrics {
+export function createRunnerMetrics(
+  registry: Registry = new Registry(),
+  samplePool: () => PoolSample = () => ({ alive: 0, busy: 0, queued: 0 }),
+): RunnerMetrics {
   const registers = [registry];
   return {
     registry,
@@ -81,11 +92,19 @@ export function createRunnerMetrics(registry: Registry = new Registry()): Runner
       help: 'Isolates (workers or child processes), by state.',
       labelNames: ['state'],
       registers,
+      collect() {
+        const { alive, busy } = samplePool();
+        this.set({ state: 'alive' }, alive);
+        this.set({ state: 'busy' }, busy);
+      },
     }),
     queueDepth: new Gauge({
       name: 'alga_runner_queue_depth',
       help: 'Invocations waiting for a slot.',
       registers,
+      collect() {
+        this.set(samplePool().queued);
+      },
     }),
     replacements: new Counter({
       name: 'alga_runner_isolate_replacements_total',

@@ -188,7 +188,11 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
   const spares = options.isolation?.spares ?? 1;
   const defaultPolicy = options.instancePolicy ?? 'fresh';
   const logger = options.logger ?? createPinoLogger();
-  const metrics = createRunnerMetrics(options.metricsRegistry);
+  const metrics = createRunnerMetrics(options.metricsRegistry, () => ({
+    alive: livePool?.size ?? 0,
+    busy: livePool?.busy ?? 0,
+    queued: scheduler.depth,
+  }));
   const events = new RunnerEvents();
   const debug = new DebugStream(options.debug ?? debugAdapterFromEnv());
   const providers =
@@ -205,6 +209,17 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
     maxQueue: options.queue?.maxDepth ?? 256,
     maxWaitMs: options.queue?.maxWaitMs ?? 30_000,
   });
+  // Bound once per label set: labelling on every observation hashes the labels each time.
+  const memoryHistogram = metrics.memory.labels({ mode });
+  const durations = new Map<string, ReturnType<typeof metrics.duration.labels>>();
+  const durationOf = (outcome: string) => {
+    let child = durations.get(outcome);
+    if (child === undefined) {
+      child = metrics.duration.labels({ outcome, mode });
+      durations.set(outcome, child);
+    }
+    return child;
+  };
   let total = 0;
   let failed = 0;
   let closed = false;
@@ -240,12 +255,6 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
     (error: unknown) =>
       logger.error({ err: (error as Error).message }, 'runner pool failed to start'),
   );
-
-  function updateGauges(pool: IsolatePool): void {
-    metrics.poolSize.set({ state: 'alive' }, pool.size);
-    metrics.poolSize.set({ state: 'busy' }, pool.busy);
-    metrics.queueDepth.set(scheduler.depth);
-  }
 
   async function run(request: ExecuteRequest, started: number) {
     const { context } = request;
@@ -315,21 +324,22 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
         failed++;
         metrics.errors.inc({ code: response.error.code });
       }
-      metrics.duration.observe({ outcome, mode }, durationMs / 1000);
-      if (memoryBytes > 0) metrics.memory.observe({ mode }, memoryBytes);
+      durationOf(outcome).observe(durationMs / 1000);
+      if (memoryBytes > 0) memoryHistogram.observe(memoryBytes);
       if (egress.sent > 0) metrics.egressBytes.inc({ direction: 'out' }, egress.sent);
       if (egress.received > 0) metrics.egressBytes.inc({ direction: 'in' }, egress.received);
-      events.emit('invocation:end', {
-        context,
-        outcome,
-        status: response.status,
-        durationMs,
-        memoryBytes,
-        egress: { ...egress },
-        instantiateMs,
-        policy: instancePolicy,
-        mode,
-      });
+      if (events.listenerCount('invocation:end') > 0)
+        events.emit('invocation:end', {
+          context,
+          outcome,
+          status: response.status,
+          durationMs,
+          memoryBytes,
+          egress: { ...egress },
+          instantiateMs,
+          policy: instancePolicy,
+          mode,
+        });
       logger.info(
         {
           ...ids,
@@ -357,12 +367,13 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
       return finish(errorResponse(error));
     };
 
-    events.emit('invocation:start', {
-      context,
-      method: request.http.method,
-      path: request.http.path,
-      kind: request.http.kind,
-    });
+    if (events.listenerCount('invocation:start') > 0)
+      events.emit('invocation:start', {
+        context,
+        method: request.http.method,
+        path: request.http.path,
+        kind: request.http.kind,
+      });
     try {
       if (request.http.body.byteLength > limits.maxRequestBytes) {
         throw new RunnerError(
@@ -392,7 +403,6 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
       let outcome: PoolOutcome;
       try {
         const deadline = Date.now() + limits.timeoutMs;
-        updateGauges(pool);
         outcome = await pool.run({
           program,
           timeoutMs: limits.timeoutMs,
@@ -446,7 +456,6 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
         });
       } finally {
         release();
-        updateGauges(pool);
       }
       if (outcome.kind === 'timeout') {
         throw new RunnerError(
