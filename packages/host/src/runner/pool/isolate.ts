@@ -34,7 +34,7 @@ export interface IsolateBoot {
 export interface Isolate extends EventEmitter<IsolateEvents> {
   /** Resolves once the isolate can take work; rejects when it dies first. */
   readonly ready: Promise<void>;
-  /** Sends `program` unless this isolate already has it. */
+  /** Sends `program` unless this isolate already has it; callable before {@link ready}. */
   load(program: Program): void;
   invoke(message: InvokeMessage): void;
   /** Answers the guest's pending host call. */

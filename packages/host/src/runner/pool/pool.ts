@@ -204,6 +204,8 @@ export class IsolatePool {
   #spawn(): void {
     const isolate = this.#options.factory(this.#options.boot);
     this.#all.add(isolate);
+    // Sent now, the programs load while the isolate finishes starting; it takes them in order.
+    for (const program of this.#hot.values()) isolate.load(program);
     let started = false;
     isolate.once('exit', (reason) => {
       this.#all.delete(isolate);
@@ -227,7 +229,7 @@ export class IsolatePool {
         if (!isolate.alive || this.#closed) return;
         started = true;
         this.#startFailures = 0;
-        // A replacement is warm only if it already has the programs in use.
+        // Programs first used while it started (the rest were sent at spawn).
         for (const program of this.#hot.values()) isolate.load(program);
         this.#release(isolate, undefined);
       },

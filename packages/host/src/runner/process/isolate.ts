@@ -48,6 +48,8 @@ export class ProcessIsolate extends EventEmitter<IsolateEvents> implements Isola
       );
     });
     this.ready.catch(() => {});
+    // A message the child receives before its entry listens would be lost: loads wait for ready.
+    this.#ordered = this.ready.catch(() => {});
     this.#child.on('message', (message: FromWorker) => {
       if (message.type === 'started') this.#started = { id: message.id, at: message.at };
       else if (message.type !== 'ready') this.emit('message', message);
