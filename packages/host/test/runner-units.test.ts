@@ -257,6 +257,18 @@ export const _util = {};
     });
   });
 
+  it('imports glue that needs module features (import(), import.meta) as a module', async () => {
+    for (const header of [
+      'const load = () => import("node:fs");\n',
+      'const here = import.meta.url;\n',
+    ]) {
+      await withGlue(glue(header), async (url) => {
+        const loaded = await loadGlue(url);
+        expect(loaded.next()).toBe(loaded.next());
+      });
+    }
+  });
+
   it('imports glue with other module syntax once and shares it', async () => {
     await withGlue(glue("import { strict } from 'node:assert';\nvoid strict;\n"), async (url) => {
       const loaded = await loadGlue(url);

@@ -32,7 +32,8 @@ export interface Glue {
 /** The only exports jco's sync glue has; anything else is imported as a module instead. */
 const INSTANTIATE_EXPORT = /^export function instantiate\(/m;
 const UTIL_EXPORT = /^export const _util =/m;
-const MODULE_SYNTAX = /^\s*(?:export|import)[\s{*]/m;
+/** Module syntax a script cannot hold: other imports and exports, `import(...)`, `import.meta`. */
+const MODULE_SYNTAX = /^\s*(?:export|import)[\s{*]|\bimport\s*(?:\(|\.\s*meta\b)/m;
 
 /** The glue as the body of a script whose evaluation returns its `instantiate`. */
 function scriptSource(source: string): string | undefined {
