@@ -1,6 +1,7 @@
 import { promisify } from 'node:util';
 import { createGunzip, gzip } from 'node:zlib';
 import tar from 'tar-stream';
+import { concatBytes } from '../bytes.js';
 import { BundleError } from './errors.js';
 import { type BundleLimits, INFLATE_FLOOR_BYTES, maxArchiveBytes } from './limits.js';
 import { assertSafePath, BUNDLE_INDEX_PATH, PathSet } from './paths.js';
@@ -55,7 +56,7 @@ export async function writeArchive(
   }
   pack.finalize();
   await collected;
-  return new Uint8Array(Buffer.concat(chunks));
+  return concatBytes(chunks);
 }
 
 /** Gzips a tar for transport (node:zlib, default level). */
@@ -70,18 +71,8 @@ export async function gzipArchive(archive: Uint8Array): Promise<Uint8Array> {
 export async function inflateArchive(bytes: Uint8Array, limits: BundleLimits): Promise<Uint8Array> {
   if (!isGzip(bytes)) return bytes;
   const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of archiveSource(bytes, limits)) {
-    chunks.push(chunk);
-    total += chunk.byteLength;
-  }
-  const tar = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    tar.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return tar;
+  for await (const chunk of archiveSource(bytes, limits)) chunks.push(chunk);
+  return concatBytes(chunks);
 }
 
 /** Yields the inflated bytes of a gzip stream, stopping with `DECOMPRESSION_BOMB` past `cap`. */

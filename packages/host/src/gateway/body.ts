@@ -1,3 +1,4 @@
+import { concatBytes } from '../bytes';
 import { GatewayError, GatewayErrorCode } from './errors';
 
 /**
@@ -41,11 +42,5 @@ export async function readBodyCapped(
     chunks.push(value);
   }
   if (chunks.length === 1) return chunks[0]!;
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
+  return concatBytes(chunks);
 }

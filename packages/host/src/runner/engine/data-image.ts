@@ -1,10 +1,5 @@
-import {
-  CORE_MODULE_VERSION,
-  concatBytes,
-  readSections,
-  readU32,
-  type Section,
-} from './wasm-binary';
+import { concatBytes } from '../../bytes';
+import { CORE_MODULE_VERSION, readSections, readU32, type Section } from './wasm-binary';
 
 const EXPORT_SECTION = 7;
 const START_SECTION = 8;
