@@ -281,9 +281,12 @@ export const _util = {};
   it("writes V8's code cache once, named by the script's digest, and loads past a broken one", async () => {
     await withGlue(glue(''), async (url, dir) => {
       const cacheDir = join(dir, 'code-cache');
+      expect((await loadGlue(url)).hasCodeCache).toBe(true);
       const first = await loadGlue(url, cacheDir);
       call(first.next());
+      expect(first.hasCodeCache).toBe(false);
       await first.saveCodeCache();
+      expect(first.hasCodeCache).toBe(true);
       const [name] = await readdir(cacheDir);
       expect(name).toMatch(/^[0-9a-f]{64}\.bin$/);
       const path = join(cacheDir, name as string);

@@ -281,11 +281,12 @@ async function invoke(message: InvokeMessage): Promise<void> {
     pending: { stdout: '', stderr: '' },
   };
   let instance: GuestInstance | undefined;
+  let program: Loaded | undefined;
   let instantiateMs = 0;
   let outcome: InvokeOutcome;
   try {
     if (loaded === undefined) throw new TypeError(`program ${message.programId} was not loaded`);
-    const program = await loaded;
+    program = await loaded;
     markStarted(message.id);
     const held = instances.get(slot);
     instances.delete(slot);
@@ -309,8 +310,8 @@ async function invoke(message: InvokeMessage): Promise<void> {
     // or surfaces in the guest as a caught "out of memory" exception; either way the linear
     // memory stands within a growth step of its cap.
     const guest = instance;
-    const exhausted = () =>
-      state.sawOutOfMemory || guest.memory() + EXHAUSTED_SLACK >= program.memoryBytes;
+    const { memoryBytes: capBytes } = program;
+    const exhausted = () => state.sawOutOfMemory || guest.memory() + EXHAUSTED_SLACK >= capBytes;
     try {
       const response = instance.handle(message.request);
       const bytes = responseBytes(response);
@@ -342,10 +343,10 @@ async function invoke(message: InvokeMessage): Promise<void> {
   // instance ready (made after the requests already queued).
   if (loaded !== undefined && !pristine.has(message.programId)) preparePristine(message.programId);
   if (instance === undefined || outcome.kind === 'trap' || outcome.kind === 'failed') return;
-  // After the queued requests: the cache then holds what serving a request compiles.
-  const served = loaded;
-  if (served !== undefined) {
-    queue = queue.then(async () => (await served).glue.saveCodeCache()).catch(() => {});
+  // Once, after the queued requests: the cache then holds what serving a request compiles.
+  if (program !== undefined && !program.glue.hasCodeCache) {
+    const { glue } = program;
+    queue = queue.then(() => glue.saveCodeCache()).catch(() => {});
   }
   // An instance that hit its memory cap is not trusted with another request.
   if (outcome.kind === 'ok' && outcome.memoryExhausted) return;

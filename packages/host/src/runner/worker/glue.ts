@@ -20,6 +20,8 @@ export type Instantiate = (
 export interface Glue {
   /** An `instantiate` for one new guest instance. */
   next(): Instantiate;
+  /** V8 accepted a code cache at load, or {@link saveCodeCache} has begun: nothing to save. */
+  readonly hasCodeCache: boolean;
   /**
    * Writes V8's code cache of the glue (once, and only when none was accepted at load): the
    * next isolate to load the same glue, a replacement, a restarted host or another build of the
@@ -74,15 +76,18 @@ export async function loadGlue(url: string, codeCacheDir?: string): Promise<Glue
   const cachedData = await readCodeCache(cachePath);
   if (source === undefined) {
     const glue = (await import(url)) as { instantiate: Instantiate };
-    return { next: () => glue.instantiate, saveCodeCache: async () => {} };
+    return { next: () => glue.instantiate, hasCodeCache: true, saveCodeCache: async () => {} };
   }
   const script = new Script(source, {
     filename: path,
     ...(cachedData === undefined ? {} : { cachedData }),
   });
-  let cached = cachedData !== undefined && !script.cachedDataRejected;
+  let cached = cachePath === undefined || (cachedData !== undefined && !script.cachedDataRejected);
   return {
     next: () => script.runInThisContext() as Instantiate,
+    get hasCodeCache() {
+      return cached;
+    },
     async saveCodeCache() {
       if (cached || cachePath === undefined) return;
       cached = true;
