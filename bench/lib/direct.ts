@@ -72,6 +72,22 @@ function prepareBaselineGlue(glue: Uint8Array): Uint8Array {
   );
 }
 
+const MONOTONIC_CLOCK = /^wasi:clocks\/monotonic-clock@0\.2\.\d+$/;
+
+/**
+ * The runner links `monotonic-clock.now` straight into each core instance, past jco's per-call
+ * task bookkeeping (see `linkClockDirectly` in `packages/host/src/runner/wasi/minimal.ts`); the
+ * baseline does the same, so the overhead figures compare like with like.
+ */
+function linkClock(imports: WebAssembly.Imports | undefined): WebAssembly.Imports | undefined {
+  if (imports === undefined) return undefined;
+  const linked: WebAssembly.Imports = { ...imports };
+  for (const [name, functions] of Object.entries(imports)) {
+    if (MONOTONIC_CLOCK.test(name)) linked[name] = { ...functions, now: () => process.hrtime.bigint() };
+  }
+  return linked;
+}
+
 /** Transpiles `component` with jco (sync instantiation, like the runner), cached under `cacheDir`. */
 export async function transpileDirect(
   component: Uint8Array,
@@ -150,7 +166,7 @@ export async function loadDirect(
           return module;
         },
         imports,
-        (module, moduleImports) => new WebAssembly.Instance(module, moduleImports),
+        (module, moduleImports) => new WebAssembly.Instance(module, linkClock(moduleImports)),
       );
       return { handle: handlerOf(exports) };
     },

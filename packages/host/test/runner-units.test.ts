@@ -9,6 +9,7 @@ import { createLimitPolicy, DEFAULT_LIMITS, effectiveLimits } from '../src/runne
 import { Scheduler } from '../src/runner/pool/scheduler';
 import { parseExecuteRequest } from '../src/runner/request';
 import { ResponsePolicy } from '../src/runner/response-policy';
+import { linkClockDirectly } from '../src/runner/wasi/minimal';
 import { type Glue, loadGlue } from '../src/runner/worker/glue';
 
 /** A core module defining one memory (min pages, optional max) and exporting it as `memory`. */
@@ -214,6 +215,38 @@ describe('Scheduler', () => {
     release();
     scheduler.close();
     await expect(scheduler.acquire(keys('a'))).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+});
+
+describe('linkClockDirectly', () => {
+  it("links every monotonic-clock version's now to the host clock and leaves the rest as jco gave it", () => {
+    const viaGlue = () => 0n;
+    const subscribe = () => undefined;
+    const poll = { poll: () => [] };
+    const imports = {
+      'wasi:clocks/monotonic-clock@0.2.10': { now: viaGlue, 'subscribe-duration': subscribe },
+      'wasi:clocks/monotonic-clock@0.2.12': { now: viaGlue },
+      'wasi:clocks/wall-clock@0.2.12': { now: viaGlue },
+      'wasi:io/poll@0.2.10': poll,
+    };
+    const linked = linkClockDirectly(imports);
+    const older = linked['wasi:clocks/monotonic-clock@0.2.10'] as Record<string, () => unknown>;
+    const newer = linked['wasi:clocks/monotonic-clock@0.2.12'] as Record<string, () => unknown>;
+    const first = older.now?.() as bigint;
+    const second = newer.now?.() as bigint;
+    expect(typeof first).toBe('bigint');
+    expect(second).toBeGreaterThanOrEqual(first);
+    expect(first).toBeGreaterThan(0n);
+    expect(older['subscribe-duration']).toBe(subscribe);
+    expect(linked['wasi:clocks/wall-clock@0.2.12']?.now).toBe(viaGlue);
+    expect(linked['wasi:io/poll@0.2.10']).toBe(poll);
+    expect(imports['wasi:clocks/monotonic-clock@0.2.12'].now).toBe(viaGlue);
+  });
+
+  it('returns imports without a monotonic clock unchanged, and no imports as none', () => {
+    const imports = { 'wasi:io/poll@0.2.10': { poll: () => [] } };
+    expect(linkClockDirectly(imports)).toBe(imports);
+    expect(linkClockDirectly(undefined)).toBeUndefined();
   });
 });
 

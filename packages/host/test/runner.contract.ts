@@ -269,11 +269,16 @@ export function runnerContract(
 
     it('gives the guest working clocks and random numbers', async () => {
       const before = Date.now();
-      const first = bodyJson(await run('/wasi')) as { now: number; random: number };
-      const second = bodyJson(await run('/wasi')) as { now: number; random: number };
+      type Wasi = { now: number; random: number; spinMs: number };
+      const first = bodyJson(await run('/wasi')) as Wasi;
+      const second = bodyJson(await run('/wasi')) as Wasi;
       expect(first.now).toBeGreaterThanOrEqual(before - 1_000);
       expect(first.now).toBeLessThanOrEqual(Date.now() + 1_000);
       expect(first.random).not.toBe(second.random);
+      for (const { spinMs } of [first, second]) {
+        expect(spinMs).toBeGreaterThanOrEqual(19);
+        expect(spinMs).toBeLessThan(1_000);
+      }
     });
 
     it('lets only allowlisted response headers out, never set-cookie', async () => {

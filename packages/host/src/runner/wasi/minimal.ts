@@ -179,3 +179,29 @@ export function createMinimalWasi(sink: StdioSink): WasiImports {
     },
   };
 }
+
+const MONOTONIC_CLOCK = /^wasi:clocks\/monotonic-clock@0\.2\.\d+$/;
+
+/**
+ * A core instance's imports with `monotonic-clock.now` linked straight to the host clock. jco
+ * wraps every host import in its component-model task bookkeeping (a few microseconds a call),
+ * and SpiderMonkey reads the clock seven or eight times per request (promise bookkeeping, its job
+ * queue). `now` takes nothing, returns a u64 (a BigInt on both sides of the boundary) and
+ * touches no guest memory: linked directly, it skips only that bookkeeping.
+ */
+export function linkClockDirectly(imports: WebAssembly.Imports): WebAssembly.Imports;
+export function linkClockDirectly(
+  imports: WebAssembly.Imports | undefined,
+): WebAssembly.Imports | undefined;
+export function linkClockDirectly(
+  imports: WebAssembly.Imports | undefined,
+): WebAssembly.Imports | undefined {
+  if (imports === undefined) return undefined;
+  let linked: WebAssembly.Imports | undefined;
+  for (const [name, functions] of Object.entries(imports)) {
+    if (!MONOTONIC_CLOCK.test(name) || typeof functions.now !== 'function') continue;
+    linked ??= { ...imports };
+    linked[name] = { ...functions, now: nowNs };
+  }
+  return linked ?? imports;
+}

@@ -5,7 +5,7 @@ import {
   workerData,
 } from 'node:worker_threads';
 import { applyDataImage, type DataImage } from '../engine/data-image';
-import { createMinimalWasi } from '../wasi/minimal';
+import { createMinimalWasi, linkClockDirectly } from '../wasi/minimal';
 import { type Glue, loadGlue } from './glue';
 import {
   type CallResult,
@@ -186,7 +186,7 @@ function instantiate(loaded: Loaded, installKey: string, programId: string): Gue
     },
     hostImports(),
     (module, imports) => {
-      const instance = new WebAssembly.Instance(module, imports);
+      const instance = new WebAssembly.Instance(module, linkClockDirectly(imports));
       const image = loaded.images.get(module);
       if (image !== undefined) applyDataImage(instance, image);
       for (const value of Object.values(instance.exports)) {
