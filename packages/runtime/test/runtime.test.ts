@@ -97,6 +97,21 @@ describe('request', () => {
     });
   });
 
+  it('builds params, query and headers once, on first read, and keeps them', async () => {
+    let reads: boolean[] = [];
+    const handler = createHandler((req) => {
+      const { params, query, headers } = req;
+      reads = [req.params === params, req.query === query, req.headers === headers];
+      return json({ frozen: Object.isFrozen(params), id: params.id, q: query.get('q') });
+    });
+    const res = await handler.handle(
+      request({ query: [['q', 'v']], params: [['id', '9']], headers: [{ name: 'a', value: 'b' }] }),
+      {},
+    );
+    expect(reads).toEqual([true, true, true]);
+    expect(bodyJson(res)).toEqual({ frozen: true, id: '9', q: 'v' });
+  });
+
   it('answers 400 BAD_REQUEST when the handler reads a body that is not JSON', async () => {
     const handler = createHandler(async (req) => json(await req.json()));
     const res = await handler.handle(request({ body: new TextEncoder().encode('{nope') }), {});

@@ -430,42 +430,70 @@ function createUiProxy(host: HostInterfaces): UiProxyApi {
   };
 }
 
+/**
+ * The `ctx` of one invocation; each member is created on first use. A class rather than an object
+ * of getters: inside the component the interpreter would define eight accessors per request.
+ */
+class InvocationHandlerContext implements HandlerContext {
+  readonly #host: HostInterfaces;
+  #invocation: InvocationContext | undefined;
+  #config: ConfigApi | undefined;
+  #secrets: SecretsApi | undefined;
+  #http: HttpApi | undefined;
+  #storage: StorageApi | undefined;
+  #log: LogApi | undefined;
+  #metrics: MetricsApi | undefined;
+  #uiProxy: UiProxyApi | undefined;
+
+  constructor(host: HostInterfaces) {
+    this.#host = host;
+  }
+
+  get context(): InvocationContext {
+    if (this.#invocation === undefined) {
+      const api = requireInterface(this.#host, 'context', 'ctx.context');
+      this.#invocation = Object.freeze({ ...hostCall('context', 'ctx.context', () => api.get()) });
+    }
+    return this.#invocation;
+  }
+
+  get config(): ConfigApi {
+    this.#config ??= createConfig(this.#host);
+    return this.#config;
+  }
+
+  get secrets(): SecretsApi {
+    this.#secrets ??= createSecrets(this.#host);
+    return this.#secrets;
+  }
+
+  get http(): HttpApi {
+    this.#http ??= createHttp(this.#host);
+    return this.#http;
+  }
+
+  get storage(): StorageApi {
+    this.#storage ??= createStorage(this.#host);
+    return this.#storage;
+  }
+
+  get log(): LogApi {
+    this.#log ??= createLog(this.#host);
+    return this.#log;
+  }
+
+  get metrics(): MetricsApi {
+    this.#metrics ??= createMetrics(this.#host);
+    return this.#metrics;
+  }
+
+  get uiProxy(): UiProxyApi {
+    this.#uiProxy ??= createUiProxy(this.#host);
+    return this.#uiProxy;
+  }
+}
+
 /** Builds the `ctx` of one invocation; each member is created on first use. */
 export function createContext(host: HostInterfaces): HandlerContext {
-  let invocation: InvocationContext | undefined;
-  const cache = new Map<ContextMember, unknown>();
-  const once = <T>(member: ContextMember, make: () => T): T => {
-    if (!cache.has(member)) cache.set(member, make());
-    return cache.get(member) as T;
-  };
-  return {
-    get context() {
-      if (invocation === undefined) {
-        const api = requireInterface(host, 'context', 'ctx.context');
-        invocation = Object.freeze({ ...hostCall('context', 'ctx.context', () => api.get()) });
-      }
-      return invocation;
-    },
-    get config() {
-      return once('config', () => createConfig(host));
-    },
-    get secrets() {
-      return once('secrets', () => createSecrets(host));
-    },
-    get http() {
-      return once('http', () => createHttp(host));
-    },
-    get storage() {
-      return once('storage', () => createStorage(host));
-    },
-    get log() {
-      return once('log', () => createLog(host));
-    },
-    get metrics() {
-      return once('metrics', () => createMetrics(host));
-    },
-    get uiProxy() {
-      return once('uiProxy', () => createUiProxy(host));
-    },
-  };
+  return new InvocationHandlerContext(host);
 }

@@ -25,7 +25,9 @@ const encoder = new TextEncoder();
 const RESPONSE_KEYS = new Set(['status', 'headers', 'body']);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 
-function withContentType(headers: HeadersLike | undefined, type: string): Headers {
+function withContentType(headers: HeadersLike | undefined, type: string): HeadersLike {
+  // Most responses set no headers of their own: one pair, without a Headers object to fill and read.
+  if (headers === undefined) return [['content-type', type]];
   const merged = new Headers(headers as ConstructorParameters<typeof Headers>[0]);
   if (!merged.has('content-type')) merged.set('content-type', type);
   return merged;
