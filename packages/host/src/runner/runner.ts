@@ -43,6 +43,14 @@ export interface IsolationOptions {
   readonly spares?: number;
   /** Guest instances one isolate keeps (warm `reuse` instances and `fresh` spares). Default 16. */
   readonly maxInstancesPerIsolate?: number;
+  /**
+   * Scheduling niceness (0 to 19) of the threads and processes that run guest code. Default 10:
+   * when the cores are busy, a guest yields to this process's event loop, which serves every
+   * tenant and times their deadlines, instead of taking its core whenever it wakes. `0` keeps
+   * the host's own priority. Worker threads are reniced on Linux only (elsewhere niceness
+   * belongs to the whole process); child processes on every platform.
+   */
+  readonly niceness?: number;
 }
 
 /** Options of {@link createRunner}. */
@@ -94,6 +102,9 @@ export interface EmbeddedRunner extends Runner {
   /** Loads, verifies and compiles a bundle ahead of its first request (`hint` names whose it is). */
   warm(contentHash: string, hint?: LoadHint): Promise<void>;
 }
+
+/** Guest code runs below the host's priority by default (see {@link IsolationOptions.niceness}). */
+const DEFAULT_NICENESS = 10;
 
 function encodeJson(value: unknown): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(value));
@@ -186,6 +197,13 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
   const mode: IsolationMode = options.isolation?.mode ?? 'worker';
   const size = options.isolation?.size ?? Math.max(2, availableParallelism());
   const spares = options.isolation?.spares ?? 1;
+  const niceness = options.isolation?.niceness ?? DEFAULT_NICENESS;
+  if (!Number.isInteger(niceness) || niceness < 0 || niceness > 19) {
+    throw new RunnerError(
+      'CONFIG',
+      `isolation.niceness must be an integer from 0 to 19, got ${String(niceness)}`,
+    );
+  }
   const defaultPolicy = options.instancePolicy ?? 'fresh';
   const logger = options.logger ?? createPinoLogger();
   const metrics = createRunnerMetrics(options.metricsRegistry, () => ({
@@ -228,6 +246,7 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
     interfaces: providers.interfaces(),
     maxInstances: options.isolation?.maxInstancesPerIsolate ?? 16,
     codeCacheDir: join(dataDir, 'transpiled', 'code-cache'),
+    niceness,
   };
   const poolPromise = isolateEntries().then((entries) => {
     const factory: IsolateFactory =

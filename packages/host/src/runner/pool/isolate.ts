@@ -25,6 +25,8 @@ export interface IsolateBoot {
   readonly maxInstances: number;
   /** Where isolates keep V8's code cache of the glue they load (see `loadGlue`). */
   readonly codeCacheDir?: string;
+  /** Scheduling niceness of the guest's thread or process (0: the host's own). */
+  readonly niceness?: number;
 }
 
 /**
@@ -88,6 +90,7 @@ export class ThreadIsolate extends EventEmitter<IsolateEvents> implements Isolat
         interfaces: boot.interfaces,
         maxInstances: boot.maxInstances,
         codeCacheDir: boot.codeCacheDir,
+        niceness: boot.niceness,
       },
       transferList: [port2],
       stdout: true,

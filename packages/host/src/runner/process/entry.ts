@@ -1,6 +1,7 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { compileCoreModules } from '../engine/compile';
+import { lowerPriority } from '../pool/priority';
 import { type FromWorker, SHARED_STATE_BYTES, type ToProcess } from '../worker/protocol';
 
 /**
@@ -14,6 +15,7 @@ const bootSchema = z.object({
   interfaces: z.record(z.string(), z.array(z.string())),
   maxInstances: z.number().int().positive(),
   codeCacheDir: z.string().optional(),
+  niceness: z.number().int().min(0).max(19).optional(),
 });
 
 const send = process.send?.bind(process);
@@ -21,6 +23,8 @@ if (send === undefined)
   throw new TypeError('the runner process entry must be started with an IPC channel');
 const boot = bootSchema.parse(JSON.parse(process.env.ALGA_RUNNER_BOOT ?? '{}'));
 delete process.env.ALGA_RUNNER_BOOT;
+// Before the worker starts: on Linux a new thread inherits its creator's niceness.
+lowerPriority(boot.niceness);
 
 const flag = new SharedArrayBuffer(SHARED_STATE_BYTES);
 const flagView = new Int32Array(flag);

@@ -5,6 +5,7 @@ import {
   workerData,
 } from 'node:worker_threads';
 import { applyDataImage, type DataImage } from '../engine/data-image';
+import { lowerPriority } from '../pool/priority';
 import { createMinimalWasi, linkClockDirectly } from '../wasi/minimal';
 import { type Glue, loadGlue } from './glue';
 import {
@@ -68,7 +69,9 @@ const boot = workerData as {
   maxInstances: number;
   codeCacheDir?: string;
   postStarted?: boolean;
+  niceness?: number;
 };
+lowerPriority(boot.niceness, false);
 const flag = new Int32Array(boot.flag);
 const startedAt = new Float64Array(boot.flag);
 
