@@ -1,8 +1,9 @@
 import { Registry } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createGateway, type GatewayInstall, type GatewayOptions } from '../src/gateway/gateway';
 import { createRateLimiter } from '../src/gateway/rate-limit';
 import type { VersionRecord } from '../src/registry/types';
+import { executeRequestSchema, isChecked } from '../src/runner/request';
 import type { ExecuteRequest, ExecuteResponse } from '../src/runner/types';
 
 const HASH = `sha256:${'ab'.repeat(32)}`;
@@ -366,5 +367,51 @@ describe('gateway: observability', () => {
     );
     expect(text).toContain('alga_gateway_request_duration_seconds_count{kind="api"} 2');
     expect(text).not.toContain('acme');
+  });
+});
+
+describe('gateway: what the runner parses', () => {
+  // INSTALL's secret envelope is too short for the runner's schema; this one passes it.
+  const wellFormed = {
+    ...INSTALL,
+    secretEnvelope: { ...INSTALL.secretEnvelope, iv: 'a'.repeat(16), ct: 'c'.repeat(22) },
+  } as GatewayInstall;
+
+  it('hands the runner requests it need not parse again, parsing each install once', async () => {
+    const parse = vi.spyOn(executeRequestSchema, 'safeParse');
+    try {
+      const h = harness(() => ok(), { install: wellFormed });
+      for (const path of ['/items/1', '/items/2?q=x', '/ping']) {
+        expect((await h.fetch(`/api/ext/com.example.gw${path}`)).status).toBe(200);
+      }
+      expect(h.calls.map((call) => isChecked(call))).toEqual([true, true, true]);
+      expect(parse).toHaveBeenCalledTimes(1);
+      expect(executeRequestSchema.safeParse(h.calls[2]).success).toBe(true);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('leaves the runner to refuse what its schema caps: a long path, many query pairs, a bad actor', async () => {
+    const longPath = `/items/${'a'.repeat(9000)}`;
+    const manyPairs = `/items/1?${Array.from({ length: 1001 }, (_, i) => `k${i}=v`).join('&')}`;
+    const h = harness(() => ok(), { install: wellFormed });
+    await h.fetch('/api/ext/com.example.gw/ping');
+    await h.fetch(`/api/ext/com.example.gw${longPath}`);
+    await h.fetch(`/api/ext/com.example.gw${manyPairs}`);
+    const badActor = harness(() => ok(), {
+      install: wellFormed,
+      resolveIdentity: () => ({ tenantId: 'acme', actorId: 'user\u0000x' }),
+    });
+    await badActor.fetch('/api/ext/com.example.gw/items/1');
+    expect(isChecked(h.calls[0])).toBe(true);
+    const unchecked = [...h.calls.slice(1), ...badActor.calls];
+    expect(unchecked).toHaveLength(3);
+    expect(unchecked.map((call) => isChecked(call))).toEqual([false, false, false]);
+    expect(unchecked.map((call) => executeRequestSchema.safeParse(call).success)).toEqual([
+      false,
+      false,
+      false,
+    ]);
   });
 });

@@ -8,6 +8,7 @@ import type { RunnerErrorCode } from '../runner/errors';
 import type { ExecuteRequest, ExecuteResponse, Runner } from '../runner/types';
 import type { SecretEnvelope } from '../secrets/sealer';
 import { readBodyCapped } from './body';
+import { checkedForRunner } from './checked';
 import { GatewayError, GatewayErrorCode } from './errors';
 import { checkHeaderLimits, filterRequestHeaders, filterResponseHeaders } from './headers';
 import {
@@ -341,7 +342,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       secretsVersion: install.secretsVersion,
       ...(install.secretEnvelope === undefined ? {} : { secretEnvelope: install.secretEnvelope }),
     };
-    const answer = await executeWithTimeout(executeRequest);
+    const answer = await executeWithTimeout(
+      checkedForRunner(executeRequest, install, identity.actorId),
+    );
     return toClientResponse(answer, requestId);
   }
 

@@ -52,3 +52,26 @@ export function parseExecuteRequest(input: unknown): ExecuteRequest {
   }
   return parsed.data as ExecuteRequest;
 }
+
+/**
+ * Execute requests known to satisfy {@link executeRequestSchema}: the gateway built them from
+ * parts it checked, and `runner.execute` takes them without parsing them again. Only code in
+ * this package can add to the set (it is not exported from the package's index).
+ */
+const checkedRequests = new WeakSet<object>();
+
+/** Records that `request` satisfies the schema; the caller must have made sure it does. */
+export function markChecked(request: ExecuteRequest): ExecuteRequest {
+  checkedRequests.add(request);
+  return request;
+}
+
+/** Whether this package built `input` and checked it ({@link markChecked}). */
+export function isChecked(input: unknown): input is ExecuteRequest {
+  return typeof input === 'object' && input !== null && checkedRequests.has(input);
+}
+
+/** Parses `input` unless this package built and checked it. */
+export function parseUnlessChecked(input: unknown): ExecuteRequest {
+  return isChecked(input) ? input : parseExecuteRequest(input);
+}

@@ -20,7 +20,7 @@ import { Scheduler } from './pool/scheduler';
 import { ProcessIsolate } from './process/isolate';
 import { createDefaultProviders, type DefaultProvidersOptions } from './providers/defaults';
 import type { GuestLogLevel, ProviderContext, ProviderRegistry } from './providers/registry';
-import { parseExecuteRequest } from './request';
+import { parseUnlessChecked } from './request';
 import { ResponsePolicy } from './response-policy';
 import type {
   ExecuteRequest,
@@ -556,7 +556,7 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
       if (closed) return errorResponse(new RunnerError('CLOSED', 'the runner is closed'));
       let request: ExecuteRequest;
       try {
-        request = parseExecuteRequest(input);
+        request = parseUnlessChecked(input);
       } catch (error) {
         return errorResponse(asRunnerError(error));
       }
