@@ -216,13 +216,18 @@ export class IsolatePool {
       this.#replaced++;
       this.#options.onReplace?.(reason);
       // Starting a process (or thread) blocks for milliseconds: let the answer to the invocation
-      // that killed this isolate go out first. Isolates that die before they are ready (a broken
-      // install, no memory) are restarted with a growing delay rather than in a tight loop.
-      if (!started) this.#startFailures++;
-      const delay = started ? 0 : Math.min(5_000, 50 * 2 ** this.#startFailures);
-      setTimeout(() => {
+      // that killed this isolate go out first (`setImmediate`: after the callbacks and promise
+      // reactions that deliver it, without the millisecond a zero timeout waits). Isolates that
+      // die before they are ready (a broken install, no memory) are restarted with a growing
+      // delay rather than in a tight loop.
+      const respawn = () => {
         if (!this.#closed) this.#spawn();
-      }, delay);
+      };
+      if (started) setImmediate(respawn);
+      else {
+        this.#startFailures++;
+        setTimeout(respawn, Math.min(5_000, 50 * 2 ** this.#startFailures));
+      }
     });
     isolate.ready.then(
       () => {
