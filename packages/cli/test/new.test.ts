@@ -52,6 +52,9 @@ describe('scaffoldExtension', () => {
       displayName: 'Ticket Tools',
     });
     expect(manifest.capabilities).toEqual(['cap:context.read', 'cap:log.emit', 'cap:config.read']);
+    // `alga dev` keeps the local install's secrets and signing key in .alga/.
+    const ignored = (await readFile(join(result.dir, '.gitignore'), 'utf8')).split('\n');
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules/', 'dist/', '.alga/']));
   });
 
   it('can link to npm versions instead, and refuses a folder that is not empty', async () => {
