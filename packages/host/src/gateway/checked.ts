@@ -1,21 +1,17 @@
-import { executeRequestSchema, markChecked } from '../runner/request';
+import {
+  EXECUTE_REQUEST_BOUNDS as BOUNDS,
+  executeRequestSchema,
+  markChecked,
+} from '../runner/request';
 import type { ExecuteRequest } from '../runner/types';
 
 /** Installs whose fields (ids, grants, egress, config, secrets) once passed the runner's schema. */
 const provenInstalls = new WeakSet<object>();
 
-const METHOD = /^[A-Z]{1,16}$/;
-const NOT_IN_HEADER_VALUE = /[\r\n\0]/;
-/** Bounds of `executeRequestSchema` that a request's own parts could exceed. */
-const MAX_ID = 500;
-const MAX_PATH = 8192;
-const MAX_QUERY_PAIRS = 1000;
-const MAX_HEADERS = 200;
-
 function isHeaderSafeId(value: string | undefined): boolean {
   return (
     value === undefined ||
-    (value.length >= 1 && value.length <= MAX_ID && !NOT_IN_HEADER_VALUE.test(value))
+    (value.length >= 1 && value.length <= BOUNDS.id && BOUNDS.headerValue.test(value))
   );
 }
 
@@ -41,12 +37,12 @@ export function checkedForRunner(
     isHeaderSafeId(context.tenantId) &&
     isHeaderSafeId(actorId) &&
     context.requestId.length >= 1 &&
-    context.requestId.length <= MAX_ID &&
-    METHOD.test(http.method) &&
+    context.requestId.length <= BOUNDS.id &&
+    BOUNDS.method.test(http.method) &&
     http.path.startsWith('/') &&
-    http.path.length <= MAX_PATH &&
-    http.query.length <= MAX_QUERY_PAIRS &&
-    http.headers.length <= MAX_HEADERS &&
+    http.path.length <= BOUNDS.path &&
+    http.query.length <= BOUNDS.queryPairs &&
+    http.headers.length <= BOUNDS.headers &&
     http.body instanceof Uint8Array;
   if (!wellFormed) return request;
   if (!provenInstalls.has(install)) {

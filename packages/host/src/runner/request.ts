@@ -5,11 +5,29 @@ import { RunnerError } from './errors';
 import { limitOverridesSchema } from './limits';
 import type { ExecuteRequest } from './types';
 
-const id = z.string().min(1).max(500);
+/**
+ * Bounds of {@link executeRequestSchema} that a request's own parts (rather than its install's)
+ * could exceed; the gateway checks them before it marks a request as checked.
+ */
+export const EXECUTE_REQUEST_BOUNDS = {
+  /** Longest id (request, tenant, extension, install). */
+  id: 500,
+  path: 8192,
+  queryPairs: 1000,
+  headers: 200,
+  /** An upper-case HTTP method. */
+  method: /^[A-Z]{1,16}$/,
+  /** A header value: no CR, LF or NUL. */
+  headerValue: /^[^\r\n\0]*$/,
+} as const;
+
+const id = z.string().min(1).max(EXECUTE_REQUEST_BOUNDS.id);
 const headerName = z
   .string()
   .regex(/^[!#$%&'*+.^_`|~0-9a-z-]+$/, 'must be a lower-case HTTP header name');
-const headerValue = z.string().regex(/^[^\r\n\0]*$/, 'must not hold CR, LF or NUL');
+const headerValue = z
+  .string()
+  .regex(EXECUTE_REQUEST_BOUNDS.headerValue, 'must not hold CR, LF or NUL');
 
 /** Zod schema of an {@link ExecuteRequest}, checked at the runner's boundary. */
 export const executeRequestSchema = z.object({
@@ -22,10 +40,10 @@ export const executeRequestSchema = z.object({
     contentHash: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 lower-case hex>'),
   }),
   http: z.object({
-    method: z.string().regex(/^[A-Z]{1,16}$/, 'must be an upper-case HTTP method'),
-    path: z.string().startsWith('/').max(8192),
-    query: z.array(z.tuple([z.string(), z.string()])).max(1000),
-    headers: z.array(z.tuple([headerName, headerValue])).max(200),
+    method: z.string().regex(EXECUTE_REQUEST_BOUNDS.method, 'must be an upper-case HTTP method'),
+    path: z.string().startsWith('/').max(EXECUTE_REQUEST_BOUNDS.path),
+    query: z.array(z.tuple([z.string(), z.string()])).max(EXECUTE_REQUEST_BOUNDS.queryPairs),
+    headers: z.array(z.tuple([headerName, headerValue])).max(EXECUTE_REQUEST_BOUNDS.headers),
     body: z.instanceof(Uint8Array),
     params: z.record(z.string(), z.string()).optional(),
     handler: z.string().max(200).optional(),
