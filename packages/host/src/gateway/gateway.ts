@@ -14,9 +14,8 @@ import { checkHeaderLimits, filterRequestHeaders, filterResponseHeaders } from '
 import {
   answerError,
   asGatewayError,
+  baseHeaderPairs,
   type GatewayLogger,
-  NOSNIFF,
-  REQUEST_ID_HEADER,
   requestIdOf,
 } from './http';
 import { createRateLimiter, type GatewayRateLimiter } from './rate-limit';
@@ -399,7 +398,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       maxHeaderBytes: limits.maxHeaderBytes,
     });
     // The filter never passes these names on, so they are added, not replaced.
-    headers.push([REQUEST_ID_HEADER, requestId], ['x-content-type-options', NOSNIFF]);
+    headers.push(...baseHeaderPairs(requestId));
     const nullBody = answer.status === 204 || answer.status === 205 || answer.status === 304;
     return new Response(nullBody ? null : (answer.body as Uint8Array<ArrayBuffer>), {
       status: answer.status,

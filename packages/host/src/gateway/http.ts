@@ -24,15 +24,21 @@ export interface ErrorBody {
   error: { code: GatewayErrorCode; message: string; requestId: string } & Record<string, unknown>;
 }
 
-/** `x-content-type-options` on every answer: browsers never sniff an extension's content type. */
-export const NOSNIFF = 'nosniff';
+/**
+ * The headers every answer of ours carries, whatever produced it, as `[name, value]` pairs:
+ * the request id, and `x-content-type-options: nosniff` so browsers never sniff an extension's
+ * content type.
+ */
+export function baseHeaderPairs(requestId: string): [string, string][] {
+  return [
+    [REQUEST_ID_HEADER, requestId],
+    ['x-content-type-options', 'nosniff'],
+  ];
+}
 
-/** Headers every answer of ours carries, whatever produced it. */
+/** {@link baseHeaderPairs} as `Headers`, for answers that set more headers on them. */
 export function baseHeaders(requestId: string): Headers {
-  return new Headers({
-    [REQUEST_ID_HEADER]: requestId,
-    'x-content-type-options': NOSNIFF,
-  });
+  return new Headers(baseHeaderPairs(requestId));
 }
 
 /** A JSON response with the base headers and `cache-control: no-store`. */
