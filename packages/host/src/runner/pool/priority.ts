@@ -6,14 +6,13 @@ import { getPriority, setPriority } from 'node:os';
  * it belongs to the process, so only a whole child process (`wholeProcess`) is reniced there.
  * A refusal (a sandbox without `setpriority`) leaves the priority as it was.
  */
-export function lowerPriority(niceness: number | undefined, wholeProcess = true): boolean {
-  if (niceness === undefined || niceness === 0) return false;
-  if (!wholeProcess && process.platform !== 'linux') return false;
+export function lowerPriority(niceness: number | undefined, wholeProcess = true): void {
+  if (niceness === undefined || niceness === 0) return;
+  if (!wholeProcess && process.platform !== 'linux') return;
   try {
     // Never raises it: a host already running nicer keeps its guests at least as nice.
     setPriority(Math.max(getPriority(), niceness));
-    return true;
   } catch {
-    return false;
+    // A sandbox without setpriority: the guests keep the host's priority.
   }
 }
