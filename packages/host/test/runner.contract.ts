@@ -354,9 +354,12 @@ export function runnerContract(
       );
       expect(b1).toEqual({ calls: 1 });
       expect((a2 as { calls: number }).calls).toBeGreaterThan((a1 as { calls: number }).calls);
-      const fresh1 = bodyJson(await run('/calls', { context: { installId: 'install-state-c' } }));
-      const fresh2 = bodyJson(await run('/calls', { context: { installId: 'install-state-c' } }));
-      expect([fresh1, fresh2]).toEqual([{ calls: 1 }, { calls: 1 }]);
+      // The first fresh instance evaluates the glue on its own; later ones share one evaluation.
+      const fresh: unknown[] = [];
+      for (let i = 0; i < 3; i++) {
+        fresh.push(bodyJson(await run('/calls', { context: { installId: 'install-state-c' } })));
+      }
+      expect(fresh).toEqual([{ calls: 1 }, { calls: 1 }, { calls: 1 }]);
     });
 
     it('refuses to run a bundle that is missing, unsigned or signed by an untrusted key (502)', async () => {
