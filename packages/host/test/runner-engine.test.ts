@@ -204,7 +204,7 @@ describe('transpile cache', () => {
       };
       const wholeModule = await WebAssembly.compile(whole);
       const expected = new WebAssembly.Instance(wholeModule, stubs(wholeModule));
-      const codeModule = await WebAssembly.compile(split.code);
+      const codeModule = await WebAssembly.compile(Buffer.concat(split.code));
       const rebuilt = new WebAssembly.Instance(codeModule, stubs(codeModule));
       applyDataImage(rebuilt, split.image);
       const memoryOf = (instance: WebAssembly.Instance) =>
@@ -213,6 +213,76 @@ describe('transpile cache', () => {
       expect(WebAssembly.Module.exports(codeModule)).toEqual(
         WebAssembly.Module.exports(wholeModule),
       );
+    });
+  });
+});
+
+/** The unsigned LEB128 of `value`. */
+function leb128(value: number): number[] {
+  const out: number[] = [];
+  let rest = value;
+  do {
+    const byte = rest & 0x7f;
+    rest >>>= 7;
+    out.push(rest === 0 ? byte : byte | 0x80);
+  } while (rest !== 0);
+  return out;
+}
+
+function section(id: number, body: number[] | Uint8Array): number[] {
+  return [id, ...leb128(body.length), ...body];
+}
+
+/**
+ * A core module with an exported memory, a 256 KiB custom section whose middle byte is `marker`
+ * (outside the sampled ends of the module) and one active data segment holding `data`.
+ */
+function moduleWith(marker: number, data: string): Uint8Array<ArrayBuffer> {
+  const name = [...new TextEncoder().encode('pad')];
+  const payload = new Uint8Array(256 * 1024);
+  payload[128 * 1024] = marker;
+  const dataBytes = [...new TextEncoder().encode(data)];
+  const memoryName = [...new TextEncoder().encode('memory')];
+  return new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(5, [1, 0, 1]),
+    ...section(7, [1, memoryName.length, ...memoryName, 2, 0]),
+    ...section(0, [name.length, ...name, ...payload]),
+    ...section(11, [1, 0, 0x41, 16, 0x0b, dataBytes.length, ...dataBytes]),
+  ]);
+}
+
+describe('compileCoreModules', () => {
+  it('shares a compiled module only between modules whose code is the same byte for byte', async () => {
+    const [first, otherData, otherMiddle] = await Promise.all([
+      compileCoreModules([{ name: 'm', bytes: moduleWith(1, 'first') }], 4),
+      compileCoreModules([{ name: 'm', bytes: moduleWith(1, 'other') }], 4),
+      compileCoreModules([{ name: 'm', bytes: moduleWith(2, 'first') }], 4),
+    ]);
+    expect(otherData[0]?.module).toBe(first[0]?.module);
+    // Same length and the same 64 KiB at each end: only the comparison of every byte tells them apart.
+    expect(otherMiddle[0]?.module).not.toBe(first[0]?.module);
+    expect(new TextDecoder().decode(otherData[0]?.image?.bytes.slice())).toBe('other');
+  });
+
+  it('keeps data images in shared memory, so isolates are sent the bytes without a copy', async () => {
+    const [compiled] = await compileCoreModules([{ name: 'm', bytes: moduleWith(3, 'data') }], 4);
+    expect(compiled?.image?.bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(compiled?.image?.layout.buffer).toBeInstanceOf(SharedArrayBuffer);
+  });
+
+  it('reports a small module that does not compile as LOAD_FAILED', async () => {
+    const broken = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x63, 0x00]);
+    await expect(compileCoreModules([{ name: 'broken', bytes: broken }], 4)).rejects.toMatchObject({
+      code: 'LOAD_FAILED',
+      message: expect.stringContaining('broken'),
     });
   });
 });

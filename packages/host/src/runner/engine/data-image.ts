@@ -1,4 +1,3 @@
-import { concatBytes } from '../../bytes';
 import { CORE_MODULE_VERSION, readSections, readU32, type Section } from './wasm-binary';
 
 const EXPORT_SECTION = 7;
@@ -11,7 +10,8 @@ const END = 0x0b;
 
 /**
  * A module's active data segments, applied by the host instead of by instantiation. Kept as two
- * buffers (a build has thousands of segments), so sending it to an isolate copies two objects.
+ * buffers (a build has thousands of segments) over shared memory, so every isolate it is sent to
+ * reads the same bytes instead of a copy (3 MB per isolate for a componentize-js build).
  */
 export interface DataImage {
   /** The export under which the module's memory 0 is reachable on an instance. */
@@ -24,9 +24,24 @@ export interface DataImage {
 
 /** A core module cut in two: the code that compiles the same for every build, and its data. */
 export interface SplitModule {
-  /** The module without its data and data count sections. */
-  readonly code: Uint8Array<ArrayBuffer>;
+  /**
+   * The module without its data and data count sections, as the pieces of the module's bytes
+   * that make it up in order (joined only when it must be compiled).
+   */
+  readonly code: readonly Uint8Array[];
   readonly image: DataImage;
+}
+
+function concatShared(parts: readonly Uint8Array[]): Uint8Array {
+  const joined = new Uint8Array(
+    new SharedArrayBuffer(parts.reduce((total, part) => total + part.byteLength, 0)),
+  );
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.byteLength;
+  }
+  return joined;
 }
 
 /** The signed LEB128 (32 bits) at `offset`, as an unsigned offset; `undefined` if malformed. */
@@ -70,7 +85,7 @@ function activeSegments(
 ): { bytes: Uint8Array; layout: Uint32Array } | undefined {
   const count = readU32(bytes, section.start);
   if (count === undefined) return undefined;
-  const layout = new Uint32Array(count.value * 2);
+  const layout = new Uint32Array(new SharedArrayBuffer(count.value * 2 * 4));
   const parts: Uint8Array[] = [];
   let cursor = count.next;
   for (let i = 0; i < count.value; i++) {
@@ -87,7 +102,7 @@ function activeSegments(
     cursor = length.next + length.value;
   }
   return cursor === section.end && parts.length > 0
-    ? { bytes: concatBytes(parts), layout }
+    ? { bytes: concatShared(parts), layout }
     : undefined;
 }
 
@@ -113,10 +128,7 @@ export function splitDataImage(bytes: Uint8Array): SplitModule | undefined {
   const kept = sections
     .filter((section) => section.id !== DATA_SECTION && section.id !== DATA_COUNT_SECTION)
     .map((section) => bytes.subarray(section.at, section.end));
-  return {
-    code: concatBytes([bytes.subarray(0, 8), ...kept]),
-    image: { memoryExport, ...segments },
-  };
+  return { code: [bytes.subarray(0, 8), ...kept], image: { memoryExport, ...segments } };
 }
 
 /**
