@@ -278,6 +278,20 @@ describe('compileCoreModules', () => {
     expect(compiled?.image?.layout.buffer).toBeInstanceOf(SharedArrayBuffer);
   });
 
+  it('caps the memory of a module compiled without its data', async () => {
+    const [compiled] = await compileCoreModules([{ name: 'm', bytes: moduleWith(4, 'data') }], 2);
+    if (compiled?.image === undefined) throw new Error('the module was not split');
+    const memory = new WebAssembly.Instance(compiled.module).exports.memory as WebAssembly.Memory;
+    expect(memory.grow(1)).toBe(1);
+    expect(() => memory.grow(1)).toThrow(RangeError);
+    await expect(
+      compileCoreModules([{ name: 'm', bytes: moduleWith(4, 'data') }], 0),
+    ).rejects.toMatchObject({
+      code: 'MEMORY_LIMIT',
+      message: expect.stringContaining('over the cap'),
+    });
+  });
+
   it('reports a small module that does not compile as LOAD_FAILED', async () => {
     const broken = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x63, 0x00]);
     await expect(compileCoreModules([{ name: 'broken', bytes: broken }], 4)).rejects.toMatchObject({

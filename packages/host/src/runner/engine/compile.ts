@@ -92,17 +92,41 @@ function compileCode(parts: readonly Uint8Array[]): Promise<WebAssembly.Module> 
   return module;
 }
 
-async function compileOne(name: string, bytes: Uint8Array<ArrayBuffer>): Promise<CompiledModule> {
+const MEMORY_SECTION = 5;
+
+/** A module's `parts` (its header, then whole sections) with its memories capped at `maxPages`. */
+function capParts(parts: readonly Uint8Array[], maxPages: number): Uint8Array[] {
+  const [header] = parts;
+  if (header === undefined) return [];
+  return parts.map((part, index) =>
+    index > 0 && part[0] === MEMORY_SECTION
+      ? capMemory(concatBytes([header, part]), maxPages).bytes.subarray(header.byteLength)
+      : part,
+  );
+}
+
+/**
+ * Compiles a core module under a memory cap of `maxPages`, without its data where it can be cut
+ * out. The cap is written into the pieces of the cut module, so the 12 MB module is not copied
+ * whole (each such copy also brought V8's next full collection closer).
+ */
+async function compileOne(
+  name: string,
+  bytes: Uint8Array,
+  maxPages: number,
+): Promise<CompiledModule> {
   const split = splitDataImage(bytes);
   if (split !== undefined) {
+    const code = capParts(split.code, maxPages);
     try {
-      return { name, module: await compileCode(split.code), image: split.image };
+      return { name, module: await compileCode(code), image: split.image };
     } catch {
       // The code refers to its data segments (memory.init): it compiles whole, below.
     }
   }
+  const whole = capMemory(bytes, maxPages).bytes;
   try {
-    return { name, module: await compile(bytes) };
+    return { name, module: await compile(whole) };
   } catch (error) {
     throw new RunnerError(
       'LOAD_FAILED',
@@ -123,8 +147,7 @@ export async function compileCoreModules(
 ): Promise<CompiledModule[]> {
   return Promise.all(
     modules.map(async (source) => {
-      if ('bytes' in source)
-        return compileOne(source.name, capMemory(source.bytes, maxPages).bytes);
+      if ('bytes' in source) return compileOne(source.name, source.bytes, maxPages);
       const bytes = await readFile(source.path);
       if (sha256Hex(bytes) !== source.sha256) {
         throw new RunnerError(
@@ -132,7 +155,7 @@ export async function compileCoreModules(
           `transpiled core module ${source.name} does not match the digest recorded when it was written; delete ${source.path} to transpile again`,
         );
       }
-      return compileOne(source.name, capMemory(bytes, maxPages).bytes);
+      return compileOne(source.name, bytes, maxPages);
     }),
   );
 }
