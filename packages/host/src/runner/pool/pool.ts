@@ -5,6 +5,13 @@ import type { Isolate, IsolateBoot, IsolateFactory } from './isolate';
 
 /** Programs preloaded into every new isolate. */
 const HOT_PROGRAMS = 4;
+/**
+ * The pool starts one isolate at once and the rest once it has answered a request, once more
+ * requests wait than isolates are starting, or after this long, whichever comes first. At a
+ * host's start the two cores then go to its first response: three isolates starting beside the
+ * bundle's verification and compilation cost a restart's first response 15-25 ms.
+ */
+const FILL_AFTER_MS = 1_000;
 
 type DoneMessage = Extract<FromWorker, { type: 'done' }>;
 
@@ -50,7 +57,8 @@ interface Running {
 }
 
 /**
- * A pool of isolates: it keeps `size + spares` started, hands each invocation an idle one
+ * A pool of isolates: it keeps `size + spares` started (the first at once, the rest soon after:
+ * see {@link FILL_AFTER_MS}), hands each invocation an idle one
  * (preferring one that served the same install, which holds its warm instance or spare),
  * enforces the deadline by killing the isolate, and replaces every isolate that dies.
  */
@@ -67,6 +75,11 @@ export class IsolatePool {
   #nextId = 1;
   #replaced = 0;
   #closed = false;
+  /** Isolates spawned and not yet ready (or dead). */
+  #starting = 0;
+  /** Whether the isolates beyond the first have been started. */
+  #filled = false;
+  readonly #fillTimer: ReturnType<typeof setTimeout> | undefined;
   /** Programs used most recently (insertion order is recency), preloaded into new isolates. */
   readonly #hot = new Map<string, Program>();
   readonly #startTimeoutMs: number;
@@ -81,7 +94,11 @@ export class IsolatePool {
     }
     this.#options = options;
     this.#startTimeoutMs = options.startTimeoutMs ?? 30_000;
-    for (let index = 0; index < options.size + options.spares; index++) this.#spawn();
+    this.#spawn();
+    if (options.size + options.spares > 1) {
+      this.#fillTimer = setTimeout(() => this.#fill(), FILL_AFTER_MS);
+      this.#fillTimer.unref();
+    } else this.#filled = true;
   }
 
   /** Isolates alive (started or starting). */
@@ -195,19 +212,31 @@ export class IsolatePool {
   /** Stops every isolate; running invocations end as crashed. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#fillTimer);
     for (const isolate of [...this.#all]) isolate.kill();
     this.#idle.length = 0;
     for (const waiter of this.#waiters.splice(0))
       waiter.reject(new RunnerError('CLOSED', 'the runner is closed'));
   }
 
+  /** Starts the isolates beyond the first, once. */
+  #fill(): void {
+    if (this.#filled || this.#closed) return;
+    this.#filled = true;
+    clearTimeout(this.#fillTimer);
+    // Every slot but the first: a first isolate that died is being respawned in its own slot.
+    for (let slot = 1; slot < this.#options.size + this.#options.spares; slot++) this.#spawn();
+  }
+
   #spawn(): void {
     const isolate = this.#options.factory(this.#options.boot);
     this.#all.add(isolate);
+    this.#starting++;
     // Sent now, the programs load while the isolate finishes starting; it takes them in order.
     for (const program of this.#hot.values()) isolate.load(program);
     let started = false;
     isolate.once('exit', (reason) => {
+      if (!started) this.#starting--;
       this.#all.delete(isolate);
       this.#lastInstall.delete(isolate);
       const index = this.#idle.indexOf(isolate);
@@ -233,6 +262,7 @@ export class IsolatePool {
       () => {
         if (!isolate.alive || this.#closed) return;
         started = true;
+        this.#starting--;
         this.#startFailures = 0;
         // Programs first used while it started (the rest were sent at spawn).
         for (const program of this.#hot.values()) isolate.load(program);
@@ -249,7 +279,10 @@ export class IsolatePool {
   }
 
   #release(isolate: Isolate, installKey: string | undefined): void {
-    if (installKey !== undefined) this.#lastInstall.set(isolate, installKey);
+    if (installKey !== undefined) {
+      this.#lastInstall.set(isolate, installKey);
+      this.#fill();
+    }
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) waiter.resolve(isolate);
     else this.#idle.push(isolate);
@@ -263,6 +296,10 @@ export class IsolatePool {
       const [isolate] = this.#idle.splice(index, 1);
       if (isolate !== undefined) return Promise.resolve(isolate);
     }
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    const waiting = new Promise<Isolate>((resolve, reject) =>
+      this.#waiters.push({ resolve, reject }),
+    );
+    if (this.#waiters.length > this.#starting) this.#fill();
+    return waiting;
   }
 }
