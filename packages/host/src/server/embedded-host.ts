@@ -357,6 +357,9 @@ export async function createEmbeddedHost(options: EmbeddedHostOptions): Promise<
     { url, publicBase, dataDir, runner: settings.runnerBaseUrl ?? 'embedded' },
     'host started',
   );
+  // pino writes asynchronously: without this, what the caller prints next (the CLI's banner)
+  // could reach stdout before the start is logged, or the log could be lost if it then exits.
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
   return {
     url,
     adminToken,
