@@ -15,6 +15,7 @@ import {
   type TranspiledComponent,
 } from '../src/runner/engine/transpile-cache';
 import { fixtureDir } from './helpers/runner-fixtures';
+import { coreModule, section } from './helpers/wasm';
 
 /**
  * A transpile and its files once they are on disk (`get` returns before they are, so the
@@ -217,22 +218,6 @@ describe('transpile cache', () => {
   });
 });
 
-/** The unsigned LEB128 of `value`. */
-function leb128(value: number): number[] {
-  const out: number[] = [];
-  let rest = value;
-  do {
-    const byte = rest & 0x7f;
-    rest >>>= 7;
-    out.push(rest === 0 ? byte : byte | 0x80);
-  } while (rest !== 0);
-  return out;
-}
-
-function section(id: number, body: number[] | Uint8Array): number[] {
-  return [id, ...leb128(body.length), ...body];
-}
-
 /**
  * A core module with an exported memory, a 256 KiB custom section whose middle byte is `marker`
  * (outside the sampled ends of the module) and one active data segment holding `data`.
@@ -243,20 +228,12 @@ function moduleWith(marker: number, data: string): Uint8Array<ArrayBuffer> {
   payload[128 * 1024] = marker;
   const dataBytes = [...new TextEncoder().encode(data)];
   const memoryName = [...new TextEncoder().encode('memory')];
-  return new Uint8Array([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(5, [1, 0, 1]),
-    ...section(7, [1, memoryName.length, ...memoryName, 2, 0]),
-    ...section(0, [name.length, ...name, ...payload]),
-    ...section(11, [1, 0, 0x41, 16, 0x0b, dataBytes.length, ...dataBytes]),
-  ]);
+  return coreModule(
+    section(5, [1, 0, 1]),
+    section(7, [1, memoryName.length, ...memoryName, 2, 0]),
+    section(0, [name.length, ...name, ...payload]),
+    section(11, [1, 0, 0x41, 16, 0x0b, dataBytes.length, ...dataBytes]),
+  );
 }
 
 describe('compileCoreModules', () => {

@@ -11,28 +11,14 @@ import { parseExecuteRequest } from '../src/runner/request';
 import { ResponsePolicy } from '../src/runner/response-policy';
 import { linkClockDirectly } from '../src/runner/wasi/minimal';
 import { type Glue, loadGlue } from '../src/runner/worker/glue';
+import { coreModule, section } from './helpers/wasm';
 
 /** A core module defining one memory (min pages, optional max) and exporting it as `memory`. */
 function memoryModule(min: number, max?: number): Uint8Array<ArrayBuffer> {
   const limits = max === undefined ? [0x00, min] : [0x01, min, max];
   const memorySection = [0x01, ...limits];
   const exportSection = [0x01, 0x06, ...new TextEncoder().encode('memory'), 0x02, 0x00];
-  return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    0x05,
-    memorySection.length,
-    ...memorySection,
-    0x07,
-    exportSection.length,
-    ...exportSection,
-  ]);
+  return coreModule(section(0x05, memorySection), section(0x07, exportSection));
 }
 
 function exportedMemory(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Memory {
