@@ -122,7 +122,14 @@ function openTrust(settings: HostSettings, logger: pino.Logger): TrustStore & { 
 export async function createEmbeddedHost(options: EmbeddedHostOptions): Promise<EmbeddedHost> {
   const { logger: givenLogger, ...input } = options;
   const settings = parseHostSettings(input);
-  const logger = givenLogger ?? pino({ level: 'info', base: { component: 'alga-host' } });
+  // Written synchronously: with pino's default asynchronous stream, what the caller prints to
+  // stdout next (the CLI's banner) overtook the start lines on a busy machine.
+  const logger =
+    givenLogger ??
+    pino(
+      { level: 'info', base: { component: 'alga-host' } },
+      pino.destination({ dest: 1, sync: true }),
+    );
   const dataDir = resolve(settings.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const resolved: HostSettings = { ...settings, dataDir };
@@ -357,9 +364,6 @@ export async function createEmbeddedHost(options: EmbeddedHostOptions): Promise<
     { url, publicBase, dataDir, runner: settings.runnerBaseUrl ?? 'embedded' },
     'host started',
   );
-  // pino writes asynchronously: without this, what the caller prints next (the CLI's banner)
-  // could reach stdout before the start is logged, or the log could be lost if it then exits.
-  await new Promise<void>((resolve) => logger.flush(() => resolve()));
   return {
     url,
     adminToken,
