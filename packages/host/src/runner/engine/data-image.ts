@@ -1,3 +1,4 @@
+import { concatSharedBytes } from '../../bytes';
 import { CORE_MODULE_VERSION, readSections, readU32, type Section } from './wasm-binary';
 
 const EXPORT_SECTION = 7;
@@ -30,18 +31,6 @@ export interface SplitModule {
    */
   readonly code: readonly Uint8Array[];
   readonly image: DataImage;
-}
-
-function concatShared(parts: readonly Uint8Array[]): Uint8Array {
-  const joined = new Uint8Array(
-    new SharedArrayBuffer(parts.reduce((total, part) => total + part.byteLength, 0)),
-  );
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.byteLength;
-  }
-  return joined;
 }
 
 /** The signed LEB128 (32 bits) at `offset`, as an unsigned offset; `undefined` if malformed. */
@@ -102,7 +91,7 @@ function activeSegments(
     cursor = length.next + length.value;
   }
   return cursor === section.end && parts.length > 0
-    ? { bytes: concatShared(parts), layout }
+    ? { bytes: concatSharedBytes(parts), layout }
     : undefined;
 }
 

@@ -98,7 +98,7 @@ export class IsolatePool {
     if (options.size + options.spares > 1) {
       this.#fillTimer = setTimeout(() => this.#fill(), FILL_AFTER_MS);
       this.#fillTimer.unref();
-    } else this.#filled = true;
+    }
   }
 
   /** Isolates alive (started or starting). */

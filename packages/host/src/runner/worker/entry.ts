@@ -95,7 +95,7 @@ const instances = new Map<string, GuestInstance>();
  * recency order.
  */
 const pristine = new Map<string, GuestInstance>();
-/** Programs whose last pristine instance went to a `fresh` request: their next one shares. */
+/** Programs whose latest request for a new instance was `fresh`: their next instance shares. */
 const servingFresh = new Set<string>();
 let current: Current | undefined;
 let queue: Promise<void> = Promise.resolve();
@@ -192,6 +192,11 @@ async function load(message: LoadMessage): Promise<Loaded> {
  */
 type Evaluation = 'own' | 'shared';
 
+/** The evaluation for `programId`'s next instance: shared while its last one went to `fresh`. */
+function evaluationFor(programId: string): Evaluation {
+  return servingFresh.has(programId) ? 'shared' : 'own';
+}
+
 function evaluate(loaded: Loaded, evaluation: Evaluation): Instantiate {
   if (evaluation === 'own') return loaded.glue.next();
   loaded.shared ??= loaded.glue.next();
@@ -253,8 +258,7 @@ function preparePristine(programId: string): void {
     const loaded = programs.get(programId);
     if (pristine.has(programId) || loaded === undefined) return;
     try {
-      const evaluation = servingFresh.has(programId) ? 'shared' : 'own';
-      pristine.set(programId, instantiate(await loaded, '', programId, evaluation));
+      pristine.set(programId, instantiate(await loaded, '', programId, evaluationFor(programId)));
     } catch {
       // Not kept: a request for the program instantiates itself and reports the error.
       return;
@@ -334,7 +338,7 @@ async function invoke(message: InvokeMessage): Promise<void> {
       instance = takePristine(message.programId, message.installKey, message.policy);
       if (instance === undefined) {
         const started = performance.now();
-        const evaluation = message.policy === 'fresh' ? 'shared' : 'own';
+        const evaluation = evaluationFor(message.programId);
         instance = instantiate(program, message.installKey, message.programId, evaluation);
         instantiateMs = performance.now() - started;
       }
