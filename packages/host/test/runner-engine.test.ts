@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildExtension } from '@alga/cli';
+import { transpile } from '@bytecodealliance/jco';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../src/bundle/hash';
 import { compileCoreModules } from '../src/runner/engine/compile';
-import { componentShape } from '../src/runner/engine/component-shape';
+import { componentShape, shapeSkeleton } from '../src/runner/engine/component-shape';
 import { applyDataImage, splitDataImage } from '../src/runner/engine/data-image';
 import { Engine } from '../src/runner/engine/engine';
 import {
@@ -43,9 +45,14 @@ describe('transpile cache', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
     const first = await transpiled(dataDir, contentHash, component);
     expect(first.origin).toBe('jco');
-    expect(first.gluePath).toMatch(/transpiled\/jco-\d+\.\d+\.\d+-g\d+\/d{64}\/component\.mjs$/);
+    // The glue of the component's shape, which every later build of that shape loads too.
+    expect(first.gluePath).toMatch(
+      /transpiled\/jco-\d+\.\d+\.\d+-g\d+\/shapes\/[0-9a-f]{64}\/component\.mjs$/,
+    );
+    expect(first.written[0]?.path).toMatch(/transpiled\/jco-\d+\.\d+\.\d+-g\d+\/d{64}\//);
     const restarted = await transpiled(dataDir, contentHash, component);
     expect(restarted.origin).toBe('disk');
+    expect(restarted.gluePath).toBe(first.gluePath);
     expect(restarted.written).toEqual(first.written);
     expect(restarted.coreModules).toEqual(first.written);
     // Just written, the bytes are handed on to compile; read back, the files are.
@@ -77,18 +84,25 @@ describe('transpile cache', () => {
       source: async () => ({ component, extensionId: 'com.acme.kitchen', version: '1.0.0' }),
     });
     const first = await engine.program(`sha256:${'1'.repeat(64)}`, 1024);
+    await first.files;
     const second = await engine.program(`sha256:${'2'.repeat(64)}`, 1024);
     expect([first.transpiled.origin, second.transpiled.origin]).toEqual(['jco', 'disk']);
     expect(second.transpiled.gluePath).toBe(first.transpiled.gluePath);
     expect(second.id).not.toBe(first.id);
   });
 
-  it('transpiles again when the cached glue was altered, and refuses an altered core module', async () => {
+  it('loads the copy of the glue that matches its digest, transpiles again when none does, and refuses an altered core module', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
     const first = await transpiled(dataDir, contentHash, component);
+    const ownCopy = join(dirname(first.written[0]?.path ?? ''), 'component.mjs');
     await appendFile(first.gluePath, '\nglobalThis.injected = true;\n');
+    const fallback = await transpiled(dataDir, contentHash, component);
+    expect(fallback.origin).toBe('disk');
+    expect(fallback.gluePath).toBe(ownCopy);
+    await appendFile(ownCopy, '\nglobalThis.injected = true;\n');
     const again = await transpiled(dataDir, contentHash, component);
-    expect(again.origin).not.toBe('disk');
+    expect(again.origin).toBe('jco');
+    expect(await readFile(again.gluePath, 'utf8')).not.toContain('injected');
     const restarted = await transpiled(dataDir, contentHash, component);
     expect(restarted.origin).toBe('disk');
     const core = restarted.written[0];
@@ -130,6 +144,47 @@ describe('transpile cache', () => {
       expect(componentShape(component.subarray(0, component.byteLength - 7))).toBeUndefined();
     });
 
+    it("are learned from jco's transpile of a skeleton: the glue and files jco writes for the whole component", async () => {
+      const whole = await transpile(component, {
+        name: 'component',
+        instantiation: 'sync',
+        emitTypescriptDeclarations: false,
+        quiet: true,
+      } as Parameters<typeof transpile>[1]);
+      const learned = await transpiled(
+        await mkdtemp(join(tmpdir(), 'alga-transpile-')),
+        contentHash,
+        component,
+      );
+      expect(learned.origin).toBe('jco');
+      expect(learned.gluePath).toContain('/shapes/');
+      expect(await readFile(learned.gluePath)).toEqual(
+        Buffer.from(prepareGlue(whole.files['component.js'] as Uint8Array)),
+      );
+      const wholeModules = Object.entries(whole.files)
+        .filter(([name]) => name.endsWith('.wasm'))
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, bytes]) => [name, sha256Hex(bytes as Uint8Array)]);
+      expect(learned.written.map((file) => [file.name, file.sha256])).toEqual(wholeModules);
+    });
+
+    it('have a skeleton of small, valid core modules that link as theirs do and differ from one another', async () => {
+      const skeleton = shapeSkeleton(component);
+      const own = componentShape(component)?.slots ?? [];
+      expect(skeleton?.slots).toHaveLength(own.length);
+      expect(own.length).toBeGreaterThan(1);
+      expect(skeleton?.bytes.byteLength).toBeLessThan(component.byteLength / 50);
+      for (const [slot, bytes] of (skeleton?.slots ?? []).entries()) {
+        const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+        const original = await WebAssembly.compile(own[slot] as Uint8Array<ArrayBuffer>);
+        expect(WebAssembly.Module.imports(module)).toEqual(WebAssembly.Module.imports(original));
+        expect(WebAssembly.Module.exports(module)).toEqual(WebAssembly.Module.exports(original));
+      }
+      const distinct = new Set(skeleton?.slots.map((bytes) => sha256Hex(bytes)));
+      expect(distinct.size).toBe(own.length);
+      expect(shapeSkeleton(component.subarray(0, component.byteLength - 7))).toBeUndefined();
+    });
+
     it('are written from the recorded glue and their own core modules, byte for byte what jco writes', async () => {
       const dataDir = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
       const variantDigest = `sha256:${'e'.repeat(64)}`;
@@ -154,7 +209,7 @@ describe('transpile cache', () => {
       await transpiled(dataDir, contentHash, component);
       const other = await transpiled(dataDir, `sha256:${'f'.repeat(64)}`, otherShape);
       expect(other.origin).toBe('jco');
-      const shapes = join(dirname(dirname(other.gluePath)), 'shapes');
+      const shapes = dirname(dirname(other.gluePath));
       const recorded = await readdir(shapes);
       expect(recorded).toHaveLength(2);
       for (const key of recorded) await appendFile(join(shapes, key, 'component.mjs'), '\n//x\n');

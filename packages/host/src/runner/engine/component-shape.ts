@@ -1,7 +1,23 @@
 import { createHash } from 'node:crypto';
-import { COMPONENT_VERSION, CORE_MODULE_VERSION, readSections } from './wasm-binary';
+import { concatBytes } from '../../bytes';
+import {
+  COMPONENT_VERSION,
+  CORE_MODULE_VERSION,
+  readSections,
+  readU32,
+  type Section,
+  writeU32,
+} from './wasm-binary';
 
 const CORE_MODULE_SECTION = 1;
+const CUSTOM_SECTION = 0;
+const FUNCTION_SECTION = 3;
+const CODE_SECTION = 10;
+/** Sections a skeleton module leaves out: custom sections (names, producers), data and its count. */
+const NOT_IN_SKELETON = new Set([CUSTOM_SECTION, 11, 12]);
+/** A whole function body that does nothing but trap: no locals, `unreachable`, `end`. */
+const TRAPPING_BODY = [0x03, 0x00, 0x00, 0x0b];
+const SLOT_SECTION_NAME = 'alga-shape-slot';
 /**
  * Sections of a core module that say how it links (types, imports, tables, memories,
  * exports); code, data, globals and names do not change what the glue does with it.
@@ -50,4 +66,75 @@ export function componentShape(component: Uint8Array): ComponentShape | undefine
     slots.push(component.subarray(section.start, section.end));
   }
   return { key: hash.digest('hex'), slots };
+}
+
+/** A component of some shape whose core modules carry no code or data: see {@link shapeSkeleton}. */
+export interface ShapeSkeleton {
+  readonly bytes: Uint8Array;
+  /** The skeleton's top-level core modules, in order, each unlike every other. */
+  readonly slots: readonly Uint8Array[];
+}
+
+function framed(id: number, body: Uint8Array): Uint8Array[] {
+  const header = [id];
+  writeU32(body.byteLength, header);
+  return [Uint8Array.from(header), body];
+}
+
+/** The core module in `section` of `component` with its code made to trap and its data gone. */
+function skeletonModule(
+  component: Uint8Array,
+  section: Section,
+  slot: number,
+): Uint8Array | undefined {
+  const inner = readSections(component, CORE_MODULE_VERSION, section.start, section.end);
+  if (inner === undefined) return undefined;
+  const parts: Uint8Array[] = [component.subarray(section.start, section.start + 8)];
+  for (const part of inner) {
+    if (NOT_IN_SKELETON.has(part.id)) continue;
+    if (part.id !== CODE_SECTION) {
+      parts.push(component.subarray(part.at, part.end));
+      continue;
+    }
+    const functions = inner.find((candidate) => candidate.id === FUNCTION_SECTION);
+    const count = functions === undefined ? 0 : readU32(component, functions.start)?.value;
+    if (count === undefined) return undefined;
+    const body: number[] = [];
+    writeU32(count, body);
+    for (let i = 0; i < count; i++) body.push(...TRAPPING_BODY);
+    parts.push(...framed(CODE_SECTION, Uint8Array.from(body)));
+  }
+  // Names the slot, so no two skeleton modules are alike even when their linking is.
+  const name = new TextEncoder().encode(SLOT_SECTION_NAME);
+  const content: number[] = [];
+  writeU32(name.byteLength, content);
+  content.push(...name, ...new TextEncoder().encode(String(slot)));
+  parts.push(...framed(CUSTOM_SECTION, Uint8Array.from(content)));
+  return concatBytes(parts);
+}
+
+/**
+ * A component of `component`'s shape that jco transpiles in a fraction of the time: each
+ * top-level core module keeps its linking sections, its functions only trap, and its data and
+ * custom sections are gone. jco writes the same glue for it as for `component` (the glue comes
+ * from the shape alone), and each module file it writes is one of {@link ShapeSkeleton.slots}
+ * verbatim, which says which of `component`'s core modules that file stands for. `undefined`
+ * when the binary is not one this reader understands.
+ */
+export function shapeSkeleton(component: Uint8Array): ShapeSkeleton | undefined {
+  const top = readSections(component, COMPONENT_VERSION);
+  if (top === undefined) return undefined;
+  const parts: Uint8Array[] = [component.subarray(0, 8)];
+  const slots: Uint8Array[] = [];
+  for (const section of top) {
+    if (section.id !== CORE_MODULE_SECTION) {
+      parts.push(component.subarray(section.at, section.end));
+      continue;
+    }
+    const module = skeletonModule(component, section, slots.length);
+    if (module === undefined) return undefined;
+    slots.push(module);
+    parts.push(...framed(CORE_MODULE_SECTION, module));
+  }
+  return { bytes: concatBytes(parts), slots };
 }

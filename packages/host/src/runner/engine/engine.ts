@@ -105,10 +105,10 @@ export class Engine {
     const componentDigest = loaded.componentDigest ?? computeDigest(loaded.component);
     const transpiled = await this.#transpiler.get(componentDigest, loaded.component);
     // Compiled from the bytes in hand while they reach the disk. Isolates import the glue from
-    // there: a jco run's glue is among the files being written (a shape's is on disk already).
+    // there, so a glue among the files being written is waited for.
     const [modules] = await Promise.all([
       compileCoreModules(transpiled.coreModules, maxPages),
-      transpiled.origin === 'jco' ? transpiled.files : undefined,
+      transpiled.glueAmongFiles ? transpiled.files : undefined,
     ]);
     return {
       id,

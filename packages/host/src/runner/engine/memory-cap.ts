@@ -1,5 +1,5 @@
 import { RunnerError } from '../errors';
-import { readU32 as readLeb128U32 } from './wasm-binary';
+import { readU32 as readLeb128U32, writeU32 } from './wasm-binary';
 
 /** Bytes in one WebAssembly page. */
 export const WASM_PAGE_BYTES = 65_536;
@@ -23,16 +23,6 @@ function readU32(bytes: Uint8Array, offset: number): [value: number, next: numbe
       ? `LEB128 runs past the end at byte ${offset}`
       : `LEB128 longer than 5 bytes or over 32 bits at byte ${offset}`,
   );
-}
-
-function writeU32(value: number, out: number[]): void {
-  let rest = value >>> 0;
-  do {
-    let byte = rest & 0x7f;
-    rest >>>= 7;
-    if (rest !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (rest !== 0);
 }
 
 /** What {@link capMemory} found and did. */

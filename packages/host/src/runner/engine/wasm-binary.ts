@@ -30,6 +30,17 @@ export function readU32(
   return undefined;
 }
 
+/** Appends `value` to `out` as unsigned LEB128. */
+export function writeU32(value: number, out: number[]): void {
+  let rest = value >>> 0;
+  do {
+    let byte = rest & 0x7f;
+    rest >>>= 7;
+    if (rest !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (rest !== 0);
+}
+
 /**
  * The sections of the binary in `bytes[start, end)` whose header carries `version`, in order;
  * `undefined` when the header or a section size is malformed.
