@@ -325,18 +325,23 @@ interface RecordedShape {
   readonly modules: Readonly<Record<string, number>>;
 }
 
+/** A component's glue from its shape's record, and its own core modules by file name. */
+interface FromShape {
+  readonly key: string;
+  readonly glue: Uint8Array;
+  readonly gluePath: string;
+  readonly modules: Readonly<Record<string, Uint8Array>>;
+}
+
 /** The recorded glue with this component's own core modules cut from their slots. */
-function withSlots(
-  recorded: RecordedShape,
-  shape: ComponentShape,
-): { glue: Uint8Array; gluePath: string; modules: Record<string, Uint8Array> } | undefined {
+function withSlots(recorded: RecordedShape, shape: ComponentShape): FromShape | undefined {
   const modules: Record<string, Uint8Array> = {};
   for (const [name, slot] of Object.entries(recorded.modules)) {
     const bytes = shape.slots[slot];
     if (!SAFE_NAME.test(name) || bytes === undefined) return undefined;
     modules[name] = bytes;
   }
-  return { glue: recorded.glue, gluePath: recorded.gluePath, modules };
+  return { key: shape.key, glue: recorded.glue, gluePath: recorded.gluePath, modules };
 }
 
 /**
@@ -390,11 +395,11 @@ export class TranspileCache {
     const { url, version } = jcoToolchain();
     const base = join(this.#root, `jco-${version}-g${GLUE_FORMAT}`);
     const dir = join(base, hex);
-    const cached = await this.#read(dir, componentDigest, version);
-    if (cached !== undefined) return cached;
     const shape = componentShape(component);
+    const known = shape === undefined ? undefined : await this.#fromShape(base, shape, version);
+    const cached = await this.#read(dir, componentDigest, version, known);
+    if (cached !== undefined) return cached;
     if (shape !== undefined) {
-      const known = await this.#fromShape(base, shape, version);
       const reused = known ?? (await this.#learnShape(base, shape, component, version, url));
       if (reused !== undefined) {
         // The same glue file for every build of the shape: an isolate that imported it for an
@@ -521,9 +526,7 @@ export class TranspileCache {
     component: Uint8Array,
     version: string,
     jcoUrl: string,
-  ): Promise<
-    { glue: Uint8Array; gluePath: string; modules: Record<string, Uint8Array> } | undefined
-  > {
+  ): Promise<FromShape | undefined> {
     const skeleton = shapeSkeleton(component);
     if (skeleton === undefined || skeleton.slots.length !== shape.slots.length) return undefined;
     let files: Record<string, Uint8Array>;
@@ -552,9 +555,7 @@ export class TranspileCache {
     base: string,
     shape: ComponentShape,
     version: string,
-  ): Promise<
-    { glue: Uint8Array; gluePath: string; modules: Record<string, Uint8Array> } | undefined
-  > {
+  ): Promise<FromShape | undefined> {
     const known = this.#shapes.get(shape.key);
     if (known !== undefined) return withSlots(known, shape);
     const dir = join(base, SHAPES, shape.key);
@@ -578,10 +579,17 @@ export class TranspileCache {
     return reused;
   }
 
+  /**
+   * The component as this cache wrote it earlier, if its folder checks out. When the component's
+   * shape is recorded (`known`), the glue is the record's and the core modules are cut from the
+   * verified component in hand, so nothing large is read back or hashed again; otherwise the glue
+   * is read and checked, and the core modules are the files (checked when they are read).
+   */
   async #read(
     dir: string,
     componentDigest: string,
     version: string,
+    known: FromShape | undefined,
   ): Promise<TranspiledComponent | undefined> {
     let raw: unknown;
     try {
@@ -599,6 +607,29 @@ export class TranspileCache {
       return undefined;
     }
     const { files, coreModules, shape } = meta.data;
+    const stored: CoreModuleFile[] = [];
+    for (const name of coreModules) {
+      const digest = files[name];
+      if (!SAFE_NAME.test(name) || digest === undefined) return this.#discard(dir);
+      stored.push({ name, path: join(dir, name), sha256: digest });
+    }
+    const fromShape = known !== undefined && known.key === shape ? known : undefined;
+    if (
+      fromShape !== undefined &&
+      coreModules.length === Object.keys(fromShape.modules).length &&
+      coreModules.every((name) => fromShape.modules[name] !== undefined)
+    ) {
+      return {
+        gluePath: fromShape.gluePath,
+        coreModules: coreModules.map((name) => ({
+          name,
+          bytes: fromShape.modules[name] as Uint8Array,
+        })),
+        origin: 'disk',
+        files: Promise.resolve(stored),
+        glueAmongFiles: false,
+      };
+    }
     const glueDigest = files[GLUE];
     if (glueDigest === undefined) return this.#discard(dir);
     // The shape record's copy first: isolates that loaded it for another build have it compiled.
@@ -613,17 +644,11 @@ export class TranspileCache {
       }
     }
     if (gluePath === undefined) return this.#discard(dir);
-    const modules: CoreModuleFile[] = [];
-    for (const name of coreModules) {
-      const digest = files[name];
-      if (!SAFE_NAME.test(name) || digest === undefined) return this.#discard(dir);
-      modules.push({ name, path: join(dir, name), sha256: digest });
-    }
     return {
       gluePath,
-      coreModules: modules,
+      coreModules: stored,
       origin: 'disk',
-      files: Promise.resolve(modules),
+      files: Promise.resolve(stored),
       glueAmongFiles: false,
     };
   }
