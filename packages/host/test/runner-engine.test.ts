@@ -6,7 +6,7 @@ import { buildExtension } from '@alga/cli';
 import { transpile } from '@bytecodealliance/jco';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../src/bundle/hash';
-import { compileCoreModules } from '../src/runner/engine/compile';
+import { compileAhead, compileCoreModules } from '../src/runner/engine/compile';
 import { componentShape, shapeSkeleton } from '../src/runner/engine/component-shape';
 import { applyDataImage, splitDataImage } from '../src/runner/engine/data-image';
 import { Engine } from '../src/runner/engine/engine';
@@ -300,6 +300,19 @@ function moduleWith(marker: number, data: string): Uint8Array<ArrayBuffer> {
   );
 }
 
+/** A core module with an exported memory and a 256 KiB custom section: no data, so it compiles whole. */
+function dataLessModule(marker: number): Uint8Array<ArrayBuffer> {
+  const name = [...new TextEncoder().encode('pad')];
+  const payload = new Uint8Array(256 * 1024);
+  payload[0] = marker;
+  const memoryName = [...new TextEncoder().encode('memory')];
+  return coreModule(
+    section(5, [1, 0, 1]),
+    section(7, [1, memoryName.length, ...memoryName, 2, 0]),
+    section(0, [name.length, ...name, ...payload]),
+  );
+}
+
 describe('compileCoreModules', () => {
   it('shares a compiled module only between modules whose code is the same byte for byte', async () => {
     const [first, otherData, otherMiddle] = await Promise.all([
@@ -331,6 +344,35 @@ describe('compileCoreModules', () => {
       code: 'MEMORY_LIMIT',
       message: expect.stringContaining('over the cap'),
     });
+  });
+
+  it('takes the compile started ahead for the same bytes under the same cap, and only then', async () => {
+    const bytes = dataLessModule(1);
+    const ahead = compileAhead([bytes], 4);
+    const early = await ahead.started[0]?.compiled;
+    const [taken] = await compileCoreModules([{ name: 'm', bytes }], 4, ahead);
+    const [otherCap] = await compileCoreModules([{ name: 'm', bytes }], 3, ahead);
+    const [copy] = await compileCoreModules([{ name: 'm', bytes: bytes.slice() }], 4, ahead);
+    expect(early?.module).toBeInstanceOf(WebAssembly.Module);
+    expect(taken?.name).toBe('m');
+    expect(taken?.module).toBe(early?.module);
+    expect(otherCap?.module).not.toBe(early?.module);
+    expect(copy?.module).not.toBe(early?.module);
+  });
+
+  it('reports a compile started ahead that failed under the name it was asked for, and nothing for one never asked for', async () => {
+    const broken = (marker: number) => {
+      const bytes = dataLessModule(marker);
+      bytes[8] = 0x63;
+      return bytes;
+    };
+    const asked = broken(2);
+    const ahead = compileAhead([asked, broken(3)], 4);
+    await expect(
+      compileCoreModules([{ name: 'late', bytes: asked }], 4, ahead),
+    ).rejects.toMatchObject({ code: 'LOAD_FAILED', message: expect.stringContaining('late') });
+    // The other one's rejection must not surface as unhandled (vitest fails the run on one).
+    await new Promise((resolve) => setTimeout(resolve, 50));
   });
 
   it('reports a small module that does not compile as LOAD_FAILED', async () => {

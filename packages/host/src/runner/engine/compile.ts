@@ -105,29 +105,32 @@ function capParts(parts: readonly Uint8Array[], maxPages: number): Uint8Array[] 
   );
 }
 
+/** A core module compiled under a memory cap, before it is known by the name the glue uses. */
+type Compiled = Omit<CompiledModule, 'name'>;
+
 /**
  * Compiles a core module under a memory cap of `maxPages`, without its data where it can be cut
  * out. The cap is written into the pieces of the cut module, so the 12 MB module is not copied
  * whole (each such copy also brought V8's next full collection closer).
  */
-async function compileOne(
-  name: string,
-  bytes: Uint8Array,
-  maxPages: number,
-): Promise<CompiledModule> {
+async function compileCapped(bytes: Uint8Array, maxPages: number): Promise<Compiled> {
   const split = splitDataImage(bytes);
   if (split !== undefined) {
     const code = capParts(split.code, maxPages);
     try {
-      return { name, module: await compileCode(code), image: split.image };
+      return { module: await compileCode(code), image: split.image };
     } catch {
       // The code refers to its data segments (memory.init): it compiles whole, below.
     }
   }
-  const whole = capMemory(bytes, maxPages).bytes;
+  return { module: await compile(capMemory(bytes, maxPages).bytes) };
+}
+
+async function named(name: string, compiled: Promise<Compiled>): Promise<CompiledModule> {
   try {
-    return { name, module: await compile(whole) };
+    return { name, ...(await compiled) };
   } catch (error) {
+    if (error instanceof RunnerError) throw error;
     throw new RunnerError(
       'LOAD_FAILED',
       `core module ${name} does not compile: ${(error as Error).message}`,
@@ -136,18 +139,55 @@ async function compileOne(
   }
 }
 
+/** Core modules whose compile started before their names were known: see {@link compileAhead}. */
+export interface CompilesAhead {
+  readonly maxPages: number;
+  readonly started: ReadonlyArray<{
+    readonly bytes: Uint8Array;
+    readonly compiled: Promise<Compiled>;
+  }>;
+}
+
+/**
+ * Starts compiling each of `modules` too large to compile in this thread, under a cap of
+ * `maxPages`. For a component's own core modules while the transpile cache finds or makes its
+ * glue: jco writes them out verbatim, so their compile need not wait for it, and
+ * {@link compileCoreModules} takes the compile started here for a module that is the same bytes.
+ */
+export function compileAhead(modules: readonly Uint8Array[], maxPages: number): CompilesAhead {
+  const started = modules
+    .filter((bytes) => bytes.byteLength > COMPILE_IN_THREAD_BYTES)
+    .map((bytes) => {
+      const compiled = compileCapped(bytes, maxPages);
+      // Nobody may ask for it (the transpile failed); a module that is asked for reports it.
+      compiled.catch(() => {});
+      return { bytes, compiled };
+    });
+  return { maxPages, started };
+}
+
+function sameView(a: Uint8Array, b: Uint8Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength;
+}
+
 /**
  * Reads, checks and compiles the core modules of a transpiled component with every memory
  * capped at `maxPages`, each without its active data where it can be cut out (see
- * `splitDataImage`). Used in the runner's process and in child processes alike.
+ * `splitDataImage`), taking a compile from `ahead` for a module given as the same bytes. Used in
+ * the runner's process and in child processes alike.
  */
 export async function compileCoreModules(
   modules: ReadonlyArray<CoreModuleBytes | CoreModuleFile>,
   maxPages: number,
+  ahead?: CompilesAhead,
 ): Promise<CompiledModule[]> {
+  const early = ahead?.maxPages === maxPages ? ahead.started : [];
   return Promise.all(
     modules.map(async (source) => {
-      if ('bytes' in source) return compileOne(source.name, source.bytes, maxPages);
+      if ('bytes' in source) {
+        const started = early.find((candidate) => sameView(candidate.bytes, source.bytes));
+        return named(source.name, started?.compiled ?? compileCapped(source.bytes, maxPages));
+      }
       const bytes = await readFile(source.path);
       if (sha256Hex(bytes) !== source.sha256) {
         throw new RunnerError(
@@ -155,7 +195,7 @@ export async function compileCoreModules(
           `transpiled core module ${source.name} does not match the digest recorded when it was written; delete ${source.path} to transpile again`,
         );
       }
-      return compileOne(source.name, bytes, maxPages);
+      return named(source.name, compileCapped(bytes, maxPages));
     }),
   );
 }

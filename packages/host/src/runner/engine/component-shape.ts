@@ -68,6 +68,16 @@ export function componentShape(component: Uint8Array): ComponentShape | undefine
   return { key: hash.digest('hex'), slots };
 }
 
+/**
+ * The component's top-level core modules, in order (the modules jco writes out, each verbatim),
+ * or `undefined` when the binary is not one this reader understands.
+ */
+export function topLevelCoreModules(component: Uint8Array): Uint8Array[] | undefined {
+  return readSections(component, COMPONENT_VERSION)
+    ?.filter((section) => section.id === CORE_MODULE_SECTION)
+    .map((section) => component.subarray(section.start, section.end));
+}
+
 /** A component of some shape whose core modules carry no code or data: see {@link shapeSkeleton}. */
 export interface ShapeSkeleton {
   readonly bytes: Uint8Array;

@@ -1,7 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import { LRUCache } from 'lru-cache';
 import { computeDigest } from '../../bundle/hash';
-import { type CompiledModule, compileCoreModules } from './compile';
+import { type CompiledModule, compileAhead, compileCoreModules } from './compile';
+import { topLevelCoreModules } from './component-shape';
 import { WASM_PAGE_BYTES } from './memory-cap';
 import { type CoreModuleFile, TranspileCache, type TranspiledComponent } from './transpile-cache';
 
@@ -102,12 +103,16 @@ export class Engine {
     hint: LoadHint | undefined,
   ): Promise<Program> {
     const loaded = await this.#source(contentHash, hint);
+    // jco writes the component's core modules out verbatim, so they compile while the transpile
+    // cache finds or makes the glue (a new shape's skeleton goes through jco: 50-130 ms).
+    const coreModules = topLevelCoreModules(loaded.component);
+    const ahead = coreModules === undefined ? undefined : compileAhead(coreModules, maxPages);
     const componentDigest = loaded.componentDigest ?? computeDigest(loaded.component);
     const transpiled = await this.#transpiler.get(componentDigest, loaded.component);
     // Compiled from the bytes in hand while they reach the disk. Isolates import the glue from
     // there, so a glue among the files being written is waited for.
     const [modules] = await Promise.all([
-      compileCoreModules(transpiled.coreModules, maxPages),
+      compileCoreModules(transpiled.coreModules, maxPages, ahead),
       transpiled.glueAmongFiles ? transpiled.files : undefined,
     ]);
     return {
