@@ -220,15 +220,6 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/**
- * `component` with a custom section named after `tag` appended at the component level: the same
- * behaviour under a new digest and a new shape (the runner's transpile cache keys shapes by
- * every component-level section), so jco runs, as for the first build of a new capability set.
- */
-export function uniqueShapeComponent(component: Uint8Array, tag: string): Uint8Array {
-  return concat(component, customSection(tag));
-}
-
 /** The unsigned LEB128 at `offset` and the offset after it. */
 function readLeb128(bytes: Uint8Array, offset: number): { value: number; next: number } {
   let value = 0;
@@ -280,19 +271,40 @@ function withEmptySegment(module: Uint8Array, offset: number): Uint8Array {
 }
 
 /**
+ * `component` with a custom section named after `tag` appended at the component level and to its
+ * first core module: the same behaviour under a new digest, a new shape (the runner's transpile
+ * cache keys shapes by every component-level section), so jco runs, and new engine code (a
+ * module's custom sections stay in the code V8 compiles), so the compile runs too: as for the
+ * first build of a new capability set, whose engine module imports other functions.
+ */
+export function uniqueShapeComponent(component: Uint8Array, tag: string): Uint8Array {
+  return withFirstCoreModule(concat(component, customSection(tag)), (module) =>
+    concat(module, customSection(tag)),
+  );
+}
+
+/**
  * `component` with an empty data segment at `offset` (below 64 KiB) added to its first core
  * module (the engine and the extension's snapshot): a new digest and new data under the same
  * code and shape, as a new build of an extension whose script changed and whose capabilities
  * did not (a new build differs from the last in its data section only).
  */
 export function newBuildComponent(component: Uint8Array, offset: number): Uint8Array {
+  return withFirstCoreModule(component, (module) => withEmptySegment(module, offset));
+}
+
+/** `component` with its first core module replaced by `change` of it. */
+function withFirstCoreModule(
+  component: Uint8Array,
+  change: (module: Uint8Array) => Uint8Array,
+): Uint8Array {
   let at = 8;
   while (at < component.byteLength) {
     const id = component[at] as number;
     const size = readLeb128(component, at + 1);
     const end = size.next + size.value;
     if (id === 1) {
-      const module = withEmptySegment(component.subarray(size.next, end), offset);
+      const module = change(component.subarray(size.next, end));
       return concat(
         component.subarray(0, at),
         Uint8Array.from([1, ...leb128(module.byteLength)]),
