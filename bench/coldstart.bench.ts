@@ -159,10 +159,14 @@ const stages: Array<[string, string, number[]]> = [
   ['verify', '  stage: verifyBundle', parts.verify],
   [
     'transpile-worker',
-    '  stage: jco transpile in a new worker (runner path)',
+    '  stage: jco transpile of the whole component in a new worker',
     parts.transpileFresh,
   ],
-  ['transpile-loaded', '  stage: jco transpile, jco already loaded', parts.transpileLoaded],
+  [
+    'transpile-loaded',
+    '  stage: jco transpile of the whole component, jco already loaded',
+    parts.transpileLoaded,
+  ],
   ['compile', '  stage: WebAssembly.compile core modules', parts.compile],
   ['instantiate-runner', '  stage: instantiate in the runner worker', parts.instantiateRunner],
   ['instantiate', '  stage: instantiate in this thread', parts.instantiate],
@@ -295,7 +299,7 @@ report.target({
   ratio: `${(restartFigure.ratio ?? 0).toFixed(2)}x in-thread`,
 });
 report.note(
-  'Each publish sample publishes two components no cache keyed by bytes has seen: a new build of a known shape (a data segment added to its core module: new data, same code and capabilities), whose glue comes from the transpile cache\'s shape record, and a new shape (a custom section added to the component), for which jco runs. Stages are re-measured by hand on the new-shape bytes after the timed requests; "instantiate in the runner worker" comes from the runner\'s invocation:end event.',
+  "Each publish sample publishes two components no cache keyed by bytes has seen: a new build of a known shape (a data segment added to its core module: new data, same code and capabilities), whose glue comes from the transpile cache's shape record, and a new shape (a custom section added to the component and to its first core module), for which jco transpiles the shape's skeleton and the engine code compiles afresh. Stages are re-measured by hand on the new-shape bytes after the timed requests; \"instantiate in the runner worker\" comes from the runner's invocation:end event.",
 );
 report.note(
   'Restart: a new process opens the SQLite registry, bundle store and runner data folder of an earlier host (the transpile cache filled) and answers one gateway request; spawn time includes Node start-up and loading @alga/host through tsx.',
