@@ -99,6 +99,7 @@ export type {
   InvocationStartEvent,
   IsolateReplacedEvent,
   LimitEvent,
+  ProgramLoadedEvent,
   RunnerEventMap,
   TrapEvent,
 } from './observability/events.js';

@@ -7,6 +7,7 @@ import type {
   InvocationEndEvent,
   InvocationStartEvent,
   LimitEvent,
+  ProgramLoadedEvent,
 } from '../src/observability/events';
 import { MemoryRegistryStore } from '../src/registry/memory-store';
 import { createRunner, type EmbeddedRunner } from '../src/runner/runner';
@@ -22,9 +23,11 @@ describe('embedded runner observability', () => {
   const ends: InvocationEndEvent[] = [];
   const limits: LimitEvent[] = [];
   const denials: DeniedEvent[] = [];
+  const loads: ProgramLoadedEvent[] = [];
+  let world: Awaited<ReturnType<typeof createFixtureWorld>>;
 
   beforeAll(async () => {
-    const world = await createFixtureWorld();
+    world = await createFixtureWorld();
     kitchen = await world.bundle('kitchen');
     records = new MemoryRegistryStore();
     await records.open();
@@ -45,12 +48,48 @@ describe('embedded runner observability', () => {
     runner.events.on('invocation:end', (event) => ends.push(event));
     runner.events.on('limit', (event) => limits.push(event));
     runner.events.on('denied', (event) => denials.push(event));
+    runner.events.on('program:loaded', (event) => loads.push(event));
     await runner.warm(kitchen.contentHash);
   });
 
   afterAll(async () => {
     await runner?.close();
     await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it('reports each program it builds: where its glue came from and where the time went', async () => {
+    expect(loads).toHaveLength(1);
+    const [load] = loads;
+    expect(load).toMatchObject({
+      contentHash: kitchen.contentHash,
+      extensionId: kitchen.extensionId,
+      version: kitchen.version,
+      origin: 'jco',
+    });
+    const parts = [load?.verifyMs, load?.transpileMs, load?.compileWaitMs] as number[];
+    for (const part of parts) expect(part).toBeGreaterThanOrEqual(0);
+    expect(load?.verifyMs).toBeGreaterThan(0);
+    expect(parts.reduce((total, part) => total + part, 0)).toBeCloseTo(load?.totalMs ?? -1, 6);
+    expect(await runner.metrics.registry.metrics()).toMatch(
+      /alga_runner_program_load_seconds_count\{origin="jco"\} 1\b/,
+    );
+    // A restarted host on the same data folder reads the transpile back.
+    const restarted = createRunner({
+      store: world.store,
+      trust: world.trust,
+      signatures: world.signatures,
+      dataDir: world.dataDir,
+      isolation: { size: 1, spares: 0 },
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      const again: ProgramLoadedEvent[] = [];
+      restarted.events.on('program:loaded', (event) => again.push(event));
+      await restarted.warm(kitchen.contentHash);
+      expect(again.map((event) => event.origin)).toEqual(['disk']);
+    } finally {
+      await restarted.close();
+    }
   });
 
   it('emits start and end events with duration, memory, egress bytes and outcome', async () => {

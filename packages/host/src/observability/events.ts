@@ -55,6 +55,30 @@ export interface IsolateReplacedEvent {
   readonly reason: string;
 }
 
+/**
+ * A bundle became a program the isolates can instantiate: read and verified, its glue found or
+ * made, its core modules compiled. Once per content hash and memory cap while the program stays
+ * cached; a cold start's first request waits for it.
+ */
+export interface ProgramLoadedEvent {
+  readonly contentHash: string;
+  readonly extensionId: string;
+  readonly version: string;
+  /**
+   * Where the glue came from: `jco` ran (on the shape's skeleton, or on the whole component),
+   * `shape` is a recorded shape's glue (a new build of a known shape), `disk` is this
+   * component's transpile read back (a restart, or a version that kept its component).
+   */
+  readonly origin: 'jco' | 'shape' | 'disk';
+  /** Reading the bundle from the store and verifying it. */
+  readonly verifyMs: number;
+  /** Finding or making the glue once the component was verified. */
+  readonly transpileMs: number;
+  /** Waiting for the core modules' compile once the glue was there (it starts with the transpile). */
+  readonly compileWaitMs: number;
+  readonly totalMs: number;
+}
+
 /** Events of a runner, for host applications. */
 export interface RunnerEventMap {
   'invocation:start': [event: InvocationStartEvent];
@@ -63,6 +87,7 @@ export interface RunnerEventMap {
   denied: [event: DeniedEvent];
   trap: [event: TrapEvent];
   'isolate:replaced': [event: IsolateReplacedEvent];
+  'program:loaded': [event: ProgramLoadedEvent];
 }
 
 /**

@@ -23,6 +23,8 @@ export interface RunnerMetrics {
   readonly queueDepth: Gauge;
   /** Isolates replaced, by reason class (`timeout`, `crash`). */
   readonly replacements: Counter<'reason'>;
+  /** Seconds from a bundle's fetch to its compiled program, by where its glue came from. */
+  readonly programLoad: Histogram<'origin'>;
 }
 
 /** What the pool gauges read when the registry is scraped. */
@@ -110,6 +112,13 @@ export function createRunnerMetrics(
       name: 'alga_runner_isolate_replacements_total',
       help: 'Isolates replaced after a deadline kill or a crash.',
       labelNames: ['reason'],
+      registers,
+    }),
+    programLoad: new Histogram({
+      name: 'alga_runner_program_load_seconds',
+      help: 'Time from fetching a bundle to its compiled program (verify, glue, compile), by glue origin (jco, shape, disk).',
+      labelNames: ['origin'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
   };

@@ -91,7 +91,7 @@ export interface RunnerOptions extends DefaultProvidersOptions {
 
 /** A runner embedded in this process (worker threads or child processes). */
 export interface EmbeddedRunner extends Runner {
-  /** Typed events: `invocation:start`, `invocation:end`, `limit`, `denied`, `trap`, `isolate:replaced`. */
+  /** Typed events: `invocation:start`, `invocation:end`, `limit`, `denied`, `trap`, `isolate:replaced`, `program:loaded`. */
   readonly events: RunnerEvents;
   /** Live guest stdout, stderr and `log.emit` lines. */
   readonly debug: DebugStream;
@@ -221,7 +221,14 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
       ? undefined
       : new ExecutionRecorder({ sink: options.records, logger });
   const dataDir = options.dataDir ?? join(tmpdir(), 'alga-runner');
-  const engine = new Engine({ dataDir, source });
+  const engine = new Engine({
+    dataDir,
+    source,
+    onLoaded: (loaded) => {
+      metrics.programLoad.observe({ origin: loaded.origin }, loaded.totalMs / 1000);
+      events.emit('program:loaded', loaded);
+    },
+  });
   const scheduler = new Scheduler({
     slots: size,
     maxQueue: options.queue?.maxDepth ?? 256,

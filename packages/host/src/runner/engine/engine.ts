@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { LRUCache } from 'lru-cache';
 import { computeDigest } from '../../bundle/hash';
+import type { ProgramLoadedEvent } from '../../observability/events';
 import { type CompiledModule, compileAhead, compileCoreModules } from './compile';
 import { topLevelCoreModules } from './component-shape';
 import { WASM_PAGE_BYTES } from './memory-cap';
@@ -60,6 +61,8 @@ export interface EngineOptions {
   readonly source: ComponentSource;
   /** Compiled programs kept in memory (each holds the compiled code of a ~12 MB module). */
   readonly maxPrograms?: number;
+  /** Told of every program built, with where its time went. */
+  readonly onLoaded?: (loaded: ProgramLoadedEvent) => void;
 }
 
 /**
@@ -70,11 +73,13 @@ export class Engine {
   readonly #transpiler: TranspileCache;
   readonly #source: ComponentSource;
   readonly #programs: LRUCache<string, Promise<Program>>;
+  readonly #onLoaded: ((loaded: ProgramLoadedEvent) => void) | undefined;
 
   constructor(options: EngineOptions) {
     this.#transpiler = new TranspileCache(options.dataDir);
     this.#source = options.source;
     this.#programs = new LRUCache({ max: options.maxPrograms ?? 32 });
+    this.#onLoaded = options.onLoaded;
   }
 
   /** Programs compiled (or compiling) in this process. */
@@ -102,19 +107,33 @@ export class Engine {
     maxPages: number,
     hint: LoadHint | undefined,
   ): Promise<Program> {
+    const started = performance.now();
     const loaded = await this.#source(contentHash, hint);
+    const verified = performance.now();
     // jco writes the component's core modules out verbatim, so they compile while the transpile
     // cache finds or makes the glue (a new shape's skeleton goes through jco: 50-130 ms).
     const coreModules = topLevelCoreModules(loaded.component);
     const ahead = coreModules === undefined ? undefined : compileAhead(coreModules, maxPages);
     const componentDigest = loaded.componentDigest ?? computeDigest(loaded.component);
     const transpiled = await this.#transpiler.get(componentDigest, loaded.component);
+    const transpiledAt = performance.now();
     // Compiled from the bytes in hand while they reach the disk. Isolates import the glue from
     // there, so a glue among the files being written is waited for.
     const [modules] = await Promise.all([
       compileCoreModules(transpiled.coreModules, maxPages, ahead),
       transpiled.glueAmongFiles ? transpiled.files : undefined,
     ]);
+    const done = performance.now();
+    this.#onLoaded?.({
+      contentHash,
+      extensionId: loaded.extensionId,
+      version: loaded.version,
+      origin: transpiled.origin,
+      verifyMs: verified - started,
+      transpileMs: transpiledAt - verified,
+      compileWaitMs: done - transpiledAt,
+      totalMs: done - started,
+    });
     return {
       id,
       contentHash,
