@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packBundle, signBundle, verifyBundle } from '@alga/host';
+import { type ProgramLoadedEvent, packBundle, signBundle, verifyBundle } from '@alga/host';
 import { benchArgs, pick } from './lib/args';
 import { loadDirect, transpileInFreshWorker, witRequest } from './lib/direct';
 import {
@@ -42,6 +42,10 @@ let instantiateMs = 0;
 stack.runner.events.on('invocation:end', (event) => {
   instantiateMs = event.instantiateMs;
 });
+let lastLoad: ProgramLoadedEvent | undefined;
+stack.runner.events.on('program:loaded', (event) => {
+  lastLoad = event;
+});
 
 const noop = await buildFixture('noop');
 // The noop shape has run once (a previous version), as it has for any extension's next build.
@@ -57,6 +61,9 @@ const parts = {
   transpileLoaded: [] as number[],
   compile: [] as number[],
   instantiateRunner: [] as number[],
+  runnerVerify: [] as number[],
+  runnerGlue: [] as number[],
+  runnerCompileWait: [] as number[],
   instantiate: [] as number[],
   call: [] as number[],
   direct: [] as number[],
@@ -98,6 +105,10 @@ for (let i = 0; i < samples; i++) {
   parts.publish.push(publishMs);
   parts.firstResponse.push(firstResponseMs);
   parts.instantiateRunner.push(instantiateMs);
+  if (lastLoad?.origin !== 'jco') throw new Error(`a new shape loaded from ${lastLoad?.origin}`);
+  parts.runnerVerify.push(lastLoad.verifyMs);
+  parts.runnerGlue.push(lastLoad.transpileMs);
+  parts.runnerCompileWait.push(lastLoad.compileWaitMs);
 
   // The same stages by hand, on the same bytes, one at a time (after the measured request).
   const signature = await signBundle(packed.bytes, host.signingKey);
@@ -156,6 +167,13 @@ report.add({
   subject: summarize(parts.publish),
 });
 const stages: Array<[string, string, number[]]> = [
+  ['runner-verify', '  in the runner: read and verify the bundle', parts.runnerVerify],
+  ['runner-glue', "  in the runner: glue (jco on the shape's skeleton)", parts.runnerGlue],
+  [
+    'runner-compile-wait',
+    '  in the runner: compile, waited for after the glue',
+    parts.runnerCompileWait,
+  ],
   ['verify', '  stage: verifyBundle', parts.verify],
   [
     'transpile-worker',
@@ -212,6 +230,7 @@ interface RestartAnswer {
   respondedAt: number;
   sinceStartMs: number;
   instantiateMs?: number;
+  load?: ProgramLoadedEvent;
   warmMs?: number;
   afterWarmMs?: number;
 }
@@ -260,6 +279,31 @@ const restartFigure = report.add({
   ratio: restartFirst.median / restartDirect.median,
   overhead: restartFirst.median - restartDirect.median,
 });
+const restartLoads = restarts.runner.map((run) => {
+  if (run.load?.origin !== 'disk') throw new Error(`a restart loaded from ${run.load?.origin}`);
+  return run.load;
+});
+const loadRows: Array<[string, string, (load: ProgramLoadedEvent) => number]> = [
+  ['restart.verify', '  of which read and verify the bundle', (load) => load.verifyMs],
+  [
+    'restart.glue',
+    '  of which glue and core modules from the disk cache',
+    (load) => load.transpileMs,
+  ],
+  [
+    'restart.compile-wait',
+    '  of which compile, waited for after the glue',
+    (load) => load.compileWaitMs,
+  ],
+];
+for (const [id, label, part] of loadRows) {
+  report.add({
+    id: `coldstart.${id}`,
+    label,
+    unit: 'ms',
+    subject: summarize(restartLoads.map(part)),
+  });
+}
 report.add({
   id: 'coldstart.restart.instantiate',
   label: '  of which instantiate in the runner worker',

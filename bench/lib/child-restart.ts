@@ -4,6 +4,7 @@
 // (the same component from a disk transpile cache, instantiated and called in this thread).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ProgramLoadedEvent } from '@alga/host';
 import { loadDirect, witRequest } from './direct';
 import { createBenchHost } from './fixtures';
 import { BENCH_DIR } from './report';
@@ -30,6 +31,10 @@ if (mode === 'direct') {
   stack.runner.events.on('invocation:end', (event) => {
     instantiateMs = event.instantiateMs;
   });
+  let load: ProgramLoadedEvent | undefined;
+  stack.runner.events.on('program:loaded', (event) => {
+    load ??= event;
+  });
   const createdAt = performance.now();
   const response = await stack.gateway.fetch(stack.request(extensionId, '/noop'));
   await response.arrayBuffer();
@@ -51,6 +56,7 @@ if (mode === 'direct') {
     respondedAt: performance.timeOrigin + done,
     sinceStartMs: done - began,
     instantiateMs,
+    load,
     warmMs: warmed - warmStarted,
     afterWarmMs: answered - warmed,
   });

@@ -83,7 +83,8 @@ function linkClock(imports: WebAssembly.Imports | undefined): WebAssembly.Import
   if (imports === undefined) return undefined;
   const linked: WebAssembly.Imports = { ...imports };
   for (const [name, functions] of Object.entries(imports)) {
-    if (MONOTONIC_CLOCK.test(name)) linked[name] = { ...functions, now: () => process.hrtime.bigint() };
+    if (MONOTONIC_CLOCK.test(name))
+      linked[name] = { ...functions, now: () => process.hrtime.bigint() };
   }
   return linked;
 }
