@@ -25,6 +25,14 @@ describe('embedded runner observability', () => {
   const denials: DeniedEvent[] = [];
   const loads: ProgramLoadedEvent[] = [];
   let world: Awaited<ReturnType<typeof createFixtureWorld>>;
+  /** A runner's options over the fixture world: its stores, trust and data folder, no logs. */
+  const onWorld = () => ({
+    store: world.store,
+    trust: world.trust,
+    signatures: world.signatures,
+    dataDir: world.dataDir,
+    logger: pino({ level: 'silent' }),
+  });
 
   beforeAll(async () => {
     world = await createFixtureWorld();
@@ -35,12 +43,8 @@ describe('embedded runner observability', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     egress = `127.0.0.1:${(server.address() as AddressInfo).port}`;
     runner = createRunner({
-      store: world.store,
-      trust: world.trust,
-      signatures: world.signatures,
-      dataDir: world.dataDir,
+      ...onWorld(),
       isolation: { size: 1, spares: 1 },
-      logger: pino({ level: 'silent' }),
       http: { allow: [egress], allowHttp: true, allowPrivateNetworks: true },
       records,
     });
@@ -74,14 +78,7 @@ describe('embedded runner observability', () => {
       /alga_runner_program_load_seconds_count\{origin="jco"\} 1\b/,
     );
     // A restarted host on the same data folder reads the transpile back.
-    const restarted = createRunner({
-      store: world.store,
-      trust: world.trust,
-      signatures: world.signatures,
-      dataDir: world.dataDir,
-      isolation: { size: 1, spares: 0 },
-      logger: pino({ level: 'silent' }),
-    });
+    const restarted = createRunner({ ...onWorld(), isolation: { size: 1, spares: 0 } });
     try {
       const again: ProgramLoadedEvent[] = [];
       restarted.events.on('program:loaded', (event) => again.push(event));
