@@ -272,6 +272,27 @@ describe('alga serve, publish and install, end to end over loopback', () => {
     });
   });
 
+  it("writes a request's gateway and invocation log lines out without waiting for more traffic", async () => {
+    const response = await call('acme', '/hello');
+    expect(response.status).toBe(200);
+    const requestId = response.headers.get('x-request-id');
+    const lines = () =>
+      served
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { requestId?: string; msg?: string; status?: number })
+        .filter((line) => line.requestId === requestId);
+    const deadline = Date.now() + 5_000;
+    while (lines().length < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(lines().map(({ msg, status }) => [msg, status])).toEqual([
+      ['invocation', 200],
+      ['gateway request', 200],
+    ]);
+  });
+
   it('never passes a set-cookie from the handler to the client', async () => {
     const response = await call('acme', '/cookie');
     expect(response.status).toBe(200);
@@ -332,6 +353,7 @@ describe('alga serve, publish and install, end to end over loopback', () => {
     async () => {
       expect(await served.stop()).toBe(0);
       expect(served.output()).toContain('alga serve: SIGTERM, draining in-flight requests');
+      expect(served.output()).toMatch(/"msg":"host stopped"/);
       expect(served.output()).not.toContain(SECRET);
       const stored = join(dir, 'data', 'bundles', 'sha256', variantHash.slice('sha256:'.length));
       const bytes = await readFile(stored);
