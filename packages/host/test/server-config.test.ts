@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +100,10 @@ describe('tenant key store', () => {
       expect(store.tenantOf(second)).toBe('acme');
       const text = await readFile(path, 'utf8');
       expect(text).not.toContain(second);
+      // The file format: the SHA-256 of the key in hex, so files written by any version open.
+      expect(JSON.parse(text).tenants[0].keyHash).toBe(
+        createHash('sha256').update(second).digest('hex'),
+      );
       const reopened = await TenantKeyStore.open(path);
       expect(reopened.tenantOf(second)).toBe('acme');
       expect(reopened.list()).toEqual(['acme']);

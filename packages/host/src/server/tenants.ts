@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { GatewayError, GatewayErrorCode } from '../gateway/errors';
@@ -20,7 +20,7 @@ const fileSchema = z.object({
 
 type TenantRow = z.infer<typeof fileSchema>['tenants'][number];
 
-const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+const hashKey = (key: string) => hash('sha256', key, 'hex');
 
 /** True when `id` is a valid tenant id: 1-63 of `a-z 0-9 _ -`, starting alphanumeric. */
 export function isTenantId(id: string): boolean {
