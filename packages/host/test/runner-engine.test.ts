@@ -332,10 +332,20 @@ describe('compileCoreModules', () => {
     expect(compiled?.image?.layout.buffer).toBeInstanceOf(SharedArrayBuffer);
   });
 
-  it('caps the memory of a module compiled without its data', async () => {
+  it('caps the memory of a module compiled without its data, which it imports under the cap', async () => {
     const [compiled] = await compileCoreModules([{ name: 'm', bytes: moduleWith(4, 'data') }], 2);
     if (compiled?.image === undefined) throw new Error('the module was not split');
-    const memory = new WebAssembly.Instance(compiled.module).exports.memory as WebAssembly.Memory;
+    expect(compiled.image.memory).toEqual({ initial: 1, maximum: 2 });
+    expect(WebAssembly.Module.imports(compiled.module)).toEqual([
+      { module: 'alga:engine', name: 'memory', kind: 'memory' },
+    ]);
+    const over = new WebAssembly.Memory({ initial: 1, maximum: 3 });
+    expect(
+      () => new WebAssembly.Instance(compiled.module, { 'alga:engine': { memory: over } }),
+    ).toThrow(WebAssembly.LinkError);
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 2 });
+    const instance = new WebAssembly.Instance(compiled.module, { 'alga:engine': { memory } });
+    expect(instance.exports.memory).toBe(memory);
     expect(memory.grow(1)).toBe(1);
     expect(() => memory.grow(1)).toThrow(RangeError);
     await expect(

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { importMemory, splitDataImage } from '../src/runner/engine/data-image';
 import { capMemory, WASM_PAGE_BYTES } from '../src/runner/engine/memory-cap';
+import { CORE_MODULE_VERSION, readSections } from '../src/runner/engine/wasm-binary';
 import { RunnerError } from '../src/runner/errors';
 import { createLimitPolicy, DEFAULT_LIMITS, effectiveLimits } from '../src/runner/limits';
 import { Scheduler } from '../src/runner/pool/scheduler';
@@ -11,6 +13,7 @@ import { parseExecuteRequest } from '../src/runner/request';
 import { ResponsePolicy } from '../src/runner/response-policy';
 import { linkClockDirectly } from '../src/runner/wasi/minimal';
 import { type Glue, loadGlue } from '../src/runner/worker/glue';
+import { LinearMemories } from '../src/runner/worker/memories';
 import { coreModule, section } from './helpers/wasm';
 
 /** A core module defining one memory (min pages, optional max) and exporting it as `memory`. */
@@ -55,6 +58,108 @@ describe('capMemory', () => {
     expect(error).toMatchObject({ code: 'MEMORY_LIMIT', limit: 'memory' });
     expect(() => capMemory(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]), 4)).toThrow(/bad magic/);
     expect(() => capMemory(memoryModule(1).subarray(0, 11), 4)).toThrow(/runs past the end/);
+  });
+});
+
+/** The pieces `importMemory` takes: the header, then each whole section. */
+function pieces(bytes: Uint8Array): Uint8Array[] {
+  const sections = readSections(bytes, CORE_MODULE_VERSION) ?? [];
+  return [bytes.subarray(0, 8), ...sections.map(({ at, end }) => bytes.subarray(at, end))];
+}
+
+const name = (text: string) => [text.length, ...new TextEncoder().encode(text)];
+
+describe('importMemory', () => {
+  it("turns a module's one memory into an import of the same limits, after its other imports", () => {
+    const bytes = coreModule(
+      section(0x01, [0x01, 0x60, 0x00, 0x00]),
+      section(0x02, [0x01, ...name('env'), ...name('f'), 0x00, 0x00]),
+      section(0x05, [0x01, 0x01, 0x02, 0x05]),
+      section(0x07, [0x01, ...name('memory'), 0x02, 0x00]),
+    );
+    const rewritten = importMemory(pieces(bytes));
+    expect(rewritten?.memory).toEqual({ initial: 2, maximum: 5 });
+    const module = new WebAssembly.Module(Buffer.concat(rewritten?.parts ?? []));
+    expect(WebAssembly.Module.imports(module)).toEqual([
+      { module: 'env', name: 'f', kind: 'function' },
+      { module: 'alga:engine', name: 'memory', kind: 'memory' },
+    ]);
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: 5 });
+    const instance = new WebAssembly.Instance(module, {
+      env: { f: () => {} },
+      'alga:engine': { memory },
+    });
+    expect(instance.exports.memory).toBe(memory);
+  });
+
+  it('adds an import section after the types when the module has none', () => {
+    const bytes = coreModule(
+      section(0x01, [0x01, 0x60, 0x00, 0x00]),
+      section(0x05, [0x01, 0x01, 0x01, 0x01]),
+    );
+    const module = new WebAssembly.Module(Buffer.concat(importMemory(pieces(bytes))?.parts ?? []));
+    expect(WebAssembly.Module.imports(module)).toEqual([
+      { module: 'alga:engine', name: 'memory', kind: 'memory' },
+    ]);
+  });
+
+  it('leaves a module alone when it imports a memory, defines two, or has no maximum', () => {
+    const importsOne = coreModule(
+      section(0x02, [0x01, ...name('env'), ...name('m'), 0x02, 0x00, 0x01]),
+      section(0x05, [0x01, 0x01, 0x01, 0x01]),
+    );
+    const definesTwo = coreModule(section(0x05, [0x02, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01]));
+    const unbounded = coreModule(section(0x05, [0x01, 0x00, 0x01]));
+    for (const bytes of [importsOne, definesTwo, unbounded]) {
+      expect(importMemory(pieces(bytes))).toBeUndefined();
+    }
+  });
+});
+
+describe('LinearMemories', () => {
+  const image = () => {
+    const split = splitDataImage(
+      coreModule(
+        section(0x05, [0x01, 0x01, 0x01, 0x02]),
+        section(0x07, [0x01, ...name('memory'), 0x02, 0x00]),
+        section(0x0b, [0x01, 0x00, 0x41, 0x10, 0x0b, 0x03, 0x61, 0x62, 0x63]),
+      ),
+    );
+    if (split === undefined) throw new Error('not split');
+    return split.image;
+  };
+  const limits = { initial: 1, maximum: 2 };
+
+  it('hands a retired memory out again zeroed, with the image written, and a new one otherwise', () => {
+    const memories = new LinearMemories(2);
+    const first = memories.take(limits, image());
+    const bytes = new Uint8Array(first.memory.buffer);
+    expect([...bytes.subarray(16, 19)]).toEqual([0x61, 0x62, 0x63]);
+    bytes.fill(0x5a);
+    memories.retire(first);
+    expect(memories.size).toBe(1);
+    const second = memories.take(limits, image());
+    expect(second.memory).toBe(first.memory);
+    expect(memories.size).toBe(0);
+    const expected = new Uint8Array(WASM_PAGE_BYTES);
+    expected.set([0x61, 0x62, 0x63], 16);
+    expect(Buffer.from(second.memory.buffer).equals(expected)).toBe(true);
+    expect(memories.take(limits, image()).memory).not.toBe(first.memory);
+  });
+
+  it('keeps no memory that grew, none twice, and no more than its capacity', () => {
+    const memories = new LinearMemories(1);
+    const grown = memories.take(limits, image());
+    grown.memory.grow(1);
+    memories.retire(grown);
+    expect(memories.size).toBe(0);
+    const [a, b] = [memories.take(limits, image()), memories.take(limits, image())];
+    memories.retire(a);
+    memories.retire(a);
+    memories.retire(b);
+    expect(memories.size).toBe(1);
+    expect(memories.take({ initial: 1, maximum: 3 }, image()).memory).not.toBe(a.memory);
+    expect(memories.take(limits, image()).memory).toBe(a.memory);
   });
 });
 

@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import { sha256Hex } from '../../bundle/hash';
 import { concatBytes } from '../../bytes';
 import { RunnerError } from '../errors';
-import { type DataImage, splitDataImage } from './data-image';
+import { type DataImage, importMemory, splitDataImage } from './data-image';
 import { capMemory } from './memory-cap';
 import type { CoreModuleBytes, CoreModuleFile } from './transpile-cache';
 
@@ -12,7 +12,10 @@ import type { CoreModuleBytes, CoreModuleFile } from './transpile-cache';
 export interface CompiledModule {
   readonly name: string;
   readonly module: WebAssembly.Module;
-  /** Data the module was compiled without: write it into each new instance (`applyDataImage`). */
+  /**
+   * Data the module was compiled without: written into each new instance (`applyDataImage`), or
+   * into the memory the host supplies when the module imports it (`image.memory`).
+   */
   readonly image?: DataImage;
 }
 
@@ -110,15 +113,19 @@ type Compiled = Omit<CompiledModule, 'name'>;
 
 /**
  * Compiles a core module under a memory cap of `maxPages`, without its data where it can be cut
- * out. The cap is written into the pieces of the cut module, so the 12 MB module is not copied
- * whole (each such copy also brought V8's next full collection closer).
+ * out, and then importing its memory where it defines one (see `importMemory`). The cap is
+ * written into the pieces of the cut module, so the 12 MB module is not copied whole (each such
+ * copy also brought V8's next full collection closer).
  */
 async function compileCapped(bytes: Uint8Array, maxPages: number): Promise<Compiled> {
   const split = splitDataImage(bytes);
   if (split !== undefined) {
-    const code = capParts(split.code, maxPages);
+    const capped = capParts(split.code, maxPages);
+    const imported = importMemory(capped);
+    const image =
+      imported === undefined ? split.image : { ...split.image, memory: imported.memory };
     try {
-      return { module: await compileCode(code), image: split.image };
+      return { module: await compileCode(imported?.parts ?? capped), image };
     } catch {
       // The code refers to its data segments (memory.init): it compiles whole, below.
     }

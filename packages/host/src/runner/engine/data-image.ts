@@ -1,13 +1,30 @@
-import { concatSharedBytes } from '../../bytes';
-import { CORE_MODULE_VERSION, readSections, readU32, type Section } from './wasm-binary';
+import { concatBytes, concatSharedBytes } from '../../bytes';
+import { CORE_MODULE_VERSION, readSections, readU32, type Section, writeU32 } from './wasm-binary';
 
+const TYPE_SECTION = 1;
+const IMPORT_SECTION = 2;
+const MEMORY_SECTION = 5;
 const EXPORT_SECTION = 7;
 const START_SECTION = 8;
 const DATA_SECTION = 11;
 const DATA_COUNT_SECTION = 12;
+const FUNCTION_KIND = 0;
+const TABLE_KIND = 1;
 const MEMORY_KIND = 2;
+const GLOBAL_KIND = 3;
+const TAG_KIND = 4;
+const HAS_MAX = 0x01;
 const I32_CONST = 0x41;
 const END = 0x0b;
+
+/** Where a module cut by {@link importMemory} imports its memory 0 from. */
+export const MEMORY_IMPORT = { module: 'alga:engine', name: 'memory' } as const;
+
+/** The limits, in pages, of a memory 0 the host supplies (see {@link importMemory}). */
+export interface SuppliedMemory {
+  readonly initial: number;
+  readonly maximum: number;
+}
 
 /**
  * A module's active data segments, applied by the host instead of by instantiation. Kept as two
@@ -21,6 +38,11 @@ export interface DataImage {
   readonly bytes: Uint8Array;
   /** Per segment: its offset in memory 0, then its length in `bytes`. */
   readonly layout: Uint32Array;
+  /**
+   * Set when the module imports its memory 0 ({@link MEMORY_IMPORT}) instead of defining it:
+   * the host supplies one of these limits, with the image written into it.
+   */
+  readonly memory?: SuppliedMemory;
 }
 
 /** A core module cut in two: the code that compiles the same for every build, and its data. */
@@ -120,15 +142,128 @@ export function splitDataImage(bytes: Uint8Array): SplitModule | undefined {
   return { code: [bytes.subarray(0, 8), ...kept], image: { memoryExport, ...segments } };
 }
 
-/**
- * Writes `image` into a new instance's memory, in segment order, as instantiation would have.
- * Throws a `RangeError` where instantiation would have trapped (a segment out of bounds).
- */
-export function applyDataImage(instance: WebAssembly.Instance, image: DataImage): void {
-  const memory = instance.exports[image.memoryExport];
-  if (!(memory instanceof WebAssembly.Memory)) {
-    throw new TypeError(`export ${image.memoryExport} is not a memory`);
+/** The offset after the limits at `offset`, if they are 32-bit limits. */
+function skipLimits(bytes: Uint8Array, offset: number): number | undefined {
+  const flags = bytes[offset];
+  if (flags === undefined || (flags & ~HAS_MAX) !== 0) return undefined;
+  const min = readU32(bytes, offset + 1);
+  if (min === undefined) return undefined;
+  return (flags & HAS_MAX) === 0 ? min.next : readU32(bytes, min.next)?.next;
+}
+
+/** The offset after the import entry at `offset`, and its kind; `undefined` if malformed. */
+function skipImport(bytes: Uint8Array, offset: number): { kind: number; next: number } | undefined {
+  const module = readU32(bytes, offset);
+  if (module === undefined) return undefined;
+  const name = readU32(bytes, module.next + module.value);
+  if (name === undefined) return undefined;
+  const kindAt = name.next + name.value;
+  const kind = bytes[kindAt];
+  let next: number | undefined;
+  if (kind === FUNCTION_KIND) next = readU32(bytes, kindAt + 1)?.next;
+  else if (kind === TABLE_KIND) next = skipLimits(bytes, kindAt + 2);
+  else if (kind === MEMORY_KIND) next = skipLimits(bytes, kindAt + 1);
+  else if (kind === GLOBAL_KIND) next = kindAt + 3;
+  else if (kind === TAG_KIND) next = readU32(bytes, kindAt + 2)?.next;
+  return kind === undefined || next === undefined ? undefined : { kind, next };
+}
+
+/** `parts[index]` (a whole section): its bytes, and where its content starts and ends. */
+function sectionAt(parts: readonly Uint8Array[], index: number) {
+  const part = parts[index] as Uint8Array;
+  return { part, start: readU32(part, 1)?.next, end: part.byteLength };
+}
+
+function sectionBytes(id: number, body: Uint8Array): Uint8Array {
+  const header: number[] = [id];
+  writeU32(body.byteLength, header);
+  return concatBytes([Uint8Array.from(header), body]);
+}
+
+/** The 32-bit limits of the one memory `section` defines with a maximum, if that is what it holds. */
+function soleMemory(section: ReturnType<typeof sectionAt>): SuppliedMemory | undefined {
+  if (section.start === undefined) return undefined;
+  const count = readU32(section.part, section.start);
+  if (count?.value !== 1 || section.part[count.next] !== HAS_MAX) return undefined;
+  const initial = readU32(section.part, count.next + 1);
+  const maximum = initial === undefined ? undefined : readU32(section.part, initial.next);
+  if (initial === undefined || maximum === undefined || maximum.next !== section.end) {
+    return undefined;
   }
+  return { initial: initial.value, maximum: maximum.value };
+}
+
+/** The entries of an import section without their count, if none of them is a memory. */
+function importsWithoutMemory(
+  section: ReturnType<typeof sectionAt>,
+): { count: number; entries: Uint8Array } | undefined {
+  if (section.start === undefined) return undefined;
+  const count = readU32(section.part, section.start);
+  if (count === undefined) return undefined;
+  let cursor = count.next;
+  for (let i = 0; i < count.value; i++) {
+    const entry = skipImport(section.part, cursor);
+    if (entry === undefined || entry.kind === MEMORY_KIND) return undefined;
+    cursor = entry.next;
+  }
+  if (cursor !== section.end) return undefined;
+  return { count: count.value, entries: section.part.subarray(count.next) };
+}
+
+/**
+ * Rewrites the pieces of a capped, data-less module (its header, then whole sections) so that
+ * its one memory is imported ({@link MEMORY_IMPORT}) instead of defined, with the same limits.
+ * The host can then give a new instance the memory of a retired one, zeroed, instead of a new
+ * memory whose every page faults in on first touch (about 10 ms for the 3 MB a componentize-js
+ * build writes at start, on this project's machines). `undefined` unless the module defines
+ * exactly one memory, with a maximum, and imports none.
+ */
+export function importMemory(
+  parts: readonly Uint8Array[],
+): { parts: Uint8Array[]; memory: SuppliedMemory } | undefined {
+  const indexOf = (id: number) => parts.findIndex((part, index) => index > 0 && part[0] === id);
+  const memoryIndex = indexOf(MEMORY_SECTION);
+  const memory = memoryIndex < 0 ? undefined : soleMemory(sectionAt(parts, memoryIndex));
+  if (memory === undefined) return undefined;
+  const importIndex = indexOf(IMPORT_SECTION);
+  const existing =
+    importIndex < 0
+      ? { count: 0, entries: new Uint8Array() }
+      : importsWithoutMemory(sectionAt(parts, importIndex));
+  if (existing === undefined) return undefined;
+
+  const body: number[] = [];
+  writeU32(existing.count + 1, body);
+  const entry: number[] = [];
+  for (const text of [MEMORY_IMPORT.module, MEMORY_IMPORT.name]) {
+    const encoded = new TextEncoder().encode(text);
+    writeU32(encoded.length, entry);
+    entry.push(...encoded);
+  }
+  entry.push(MEMORY_KIND, HAS_MAX);
+  writeU32(memory.initial, entry);
+  writeU32(memory.maximum, entry);
+  const imports = sectionBytes(
+    IMPORT_SECTION,
+    concatBytes([Uint8Array.from(body), existing.entries, Uint8Array.from(entry)]),
+  );
+
+  const out = parts.flatMap((part, index) =>
+    index === memoryIndex ? [] : index === importIndex ? [imports] : [part],
+  );
+  if (importIndex < 0) {
+    // Sections go in order: the imports right after the types, or first when there are none.
+    const types = out.findIndex((part, index) => index > 0 && part[0] === TYPE_SECTION);
+    out.splice(types < 0 ? 1 : types + 1, 0, imports);
+  }
+  return { parts: out, memory };
+}
+
+/**
+ * Writes `image` into `memory`, in segment order, as instantiation would have. Throws a
+ * `RangeError` where instantiation would have trapped (a segment out of bounds).
+ */
+export function writeDataImage(memory: WebAssembly.Memory, image: DataImage): void {
   const view = new Uint8Array(memory.buffer);
   let from = 0;
   for (let i = 0; i < image.layout.length; i += 2) {
@@ -142,4 +277,13 @@ export function applyDataImage(instance: WebAssembly.Instance, image: DataImage)
     view.set(image.bytes.subarray(from, from + length), offset);
     from += length;
   }
+}
+
+/** Writes `image` into a new instance's memory 0, which the instance defines and exports. */
+export function applyDataImage(instance: WebAssembly.Instance, image: DataImage): void {
+  const memory = instance.exports[image.memoryExport];
+  if (!(memory instanceof WebAssembly.Memory)) {
+    throw new TypeError(`export ${image.memoryExport} is not a memory`);
+  }
+  writeDataImage(memory, image);
 }

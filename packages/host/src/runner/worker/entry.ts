@@ -4,10 +4,11 @@ import {
   receiveMessageOnPort,
   workerData,
 } from 'node:worker_threads';
-import { applyDataImage, type DataImage } from '../engine/data-image';
+import { applyDataImage, type DataImage, MEMORY_IMPORT } from '../engine/data-image';
 import { lowerPriority } from '../pool/priority';
 import { createMinimalWasi, linkClockDirectly } from '../wasi/minimal';
 import { type Glue, type Instantiate, loadGlue } from './glue';
+import { type HeldMemory, LinearMemories } from './memories';
 import {
   type CallResult,
   type FromWorker,
@@ -42,6 +43,8 @@ interface GuestInstance {
   readonly programId: string;
   readonly handle: (request: WitIncomingRequest) => WitOutgoingResponse;
   readonly memory: () => number;
+  /** The memories this isolate handed the instance (taken back when it retires). */
+  readonly held: readonly HeldMemory[];
   uses: number;
 }
 
@@ -56,6 +59,8 @@ interface Current {
 
 /** Programs that keep a pristine instance on this worker (most recently used first to stay). */
 const MAX_PRISTINE = 4;
+/** Memories of retired instances kept for new ones (each holds a build's initial memory). */
+const MAX_SPARE_MEMORIES = 2;
 /** Instances of an install not served for this long are dropped. */
 const IDLE_MS = 5 * 60_000;
 
@@ -97,6 +102,7 @@ const instances = new Map<string, GuestInstance>();
 const pristine = new Map<string, GuestInstance>();
 /** Programs whose latest request for a new instance was `fresh`: their next instance shares. */
 const servingFresh = new Set<string>();
+const memories = new LinearMemories(MAX_SPARE_MEMORIES);
 let current: Current | undefined;
 let queue: Promise<void> = Promise.resolve();
 
@@ -209,7 +215,8 @@ function instantiate(
   programId: string,
   evaluation: Evaluation,
 ): GuestInstance {
-  const memories: WebAssembly.Memory[] = [];
+  const exported: WebAssembly.Memory[] = [];
+  const held: HeldMemory[] = [];
   const exports = evaluate(loaded, evaluation)(
     (name) => {
       const module = loaded.modules.get(name);
@@ -218,11 +225,20 @@ function instantiate(
     },
     hostImports(),
     (module, imports) => {
-      const instance = new WebAssembly.Instance(module, linkClockDirectly(imports));
       const image = loaded.images.get(module);
-      if (image !== undefined) applyDataImage(instance, image);
+      const supplied = image?.memory === undefined ? undefined : memories.take(image.memory, image);
+      if (supplied !== undefined) held.push(supplied);
+      const instance = new WebAssembly.Instance(
+        module,
+        linkClockDirectly(
+          supplied === undefined
+            ? imports
+            : { ...imports, [MEMORY_IMPORT.module]: { [MEMORY_IMPORT.name]: supplied.memory } },
+        ),
+      );
+      if (image !== undefined && supplied === undefined) applyDataImage(instance, image);
       for (const value of Object.values(instance.exports)) {
-        if (value instanceof WebAssembly.Memory) memories.push(value);
+        if (value instanceof WebAssembly.Memory) exported.push(value);
       }
       return instance;
     },
@@ -237,7 +253,8 @@ function instantiate(
     installKey,
     programId,
     handle: handle as GuestInstance['handle'],
-    memory: () => memories.reduce((max, memory) => Math.max(max, memory.buffer.byteLength), 0),
+    memory: () => exported.reduce((max, memory) => Math.max(max, memory.buffer.byteLength), 0),
+    held,
     uses: 0,
   };
 }
@@ -381,18 +398,26 @@ async function invoke(message: InvokeMessage): Promise<void> {
   // Whatever this request used, the program's next install or `fresh` request finds a pristine
   // instance ready (made after the requests already queued).
   if (loaded !== undefined && !pristine.has(message.programId)) preparePristine(message.programId);
-  if (instance === undefined || outcome.kind === 'trap' || outcome.kind === 'failed') return;
+  if (instance === undefined) return;
+  const answered = outcome.kind === 'ok' || outcome.kind === 'too-large';
   // Once, after the queued requests: the cache then holds what serving a request compiles.
-  if (program !== undefined && !program.glue.hasCodeCache) {
+  if (answered && program !== undefined && !program.glue.hasCodeCache) {
     const { glue } = program;
     queue = queue.then(() => glue.saveCodeCache()).catch(() => {});
   }
-  // An instance that hit its memory cap is not trusted with another request.
-  if (outcome.kind === 'ok' && outcome.memoryExhausted) return;
-  // `fresh`: this instance is done; the pristine instance serves the next request.
-  if (message.policy === 'reuse' && instance.uses < message.maxRequestsPerInstance) {
+  const kept =
+    answered &&
+    // An instance that hit its memory cap is not trusted with another request.
+    !(outcome.kind === 'ok' && outcome.memoryExhausted) &&
+    message.policy === 'reuse' &&
+    instance.uses < message.maxRequestsPerInstance;
+  if (kept) {
     remember(slot, instance, boot.maxInstances);
+    return;
   }
+  // `fresh`, trapped or done: nothing calls into this instance again, so its memory, zeroed,
+  // serves the next instance (the pristine one made after this request).
+  for (const memory of instance.held) memories.retire(memory);
 }
 
 port.on('message', (message: ToWorker) => {

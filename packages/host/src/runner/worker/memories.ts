@@ -1,0 +1,67 @@
+import { type DataImage, type SuppliedMemory, writeDataImage } from '../engine/data-image';
+import { WASM_PAGE_BYTES } from '../engine/memory-cap';
+
+/** A memory handed to an instance, with the limits it was made for. */
+export interface HeldMemory {
+  readonly memory: WebAssembly.Memory;
+  readonly limits: SuppliedMemory;
+}
+
+/**
+ * The linear memories this isolate hands to new instances of modules that import their memory
+ * (`importMemory`). A retired instance's memory is kept and, zeroed, given to the next instance
+ * of the same limits: its pages are already mapped, where a new memory's fault in one by one on
+ * first touch, which made most of a new instance's cost. Only memories still at their initial
+ * size are kept, so an instance always starts from what instantiation would give it.
+ */
+export class LinearMemories {
+  readonly #spare = new Map<string, WebAssembly.Memory[]>();
+  readonly #capacity: number;
+  #kept = 0;
+
+  /** Keeps at most `capacity` retired memories (each holds its initial size in resident pages). */
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  /** A memory for a new instance: a retired one zeroed, or a new one; `image` written into it. */
+  take(limits: SuppliedMemory, image: DataImage): HeldMemory {
+    const memory = this.#spare.get(keyOf(limits))?.pop();
+    if (memory === undefined) {
+      const fresh = new WebAssembly.Memory({
+        initial: limits.initial,
+        maximum: limits.maximum,
+      });
+      writeDataImage(fresh, image);
+      return { memory: fresh, limits };
+    }
+    this.#kept--;
+    new Uint8Array(memory.buffer).fill(0);
+    writeDataImage(memory, image);
+    return { memory, limits };
+  }
+
+  /**
+   * Takes back the memory of an instance that will never run again (nothing may call into it
+   * after this), to hand out zeroed.
+   */
+  retire(held: HeldMemory): void {
+    if (this.#kept >= this.#capacity) return;
+    if (held.memory.buffer.byteLength !== held.limits.initial * WASM_PAGE_BYTES) return;
+    const key = keyOf(held.limits);
+    const spare = this.#spare.get(key) ?? [];
+    if (spare.includes(held.memory)) return;
+    spare.push(held.memory);
+    this.#spare.set(key, spare);
+    this.#kept++;
+  }
+
+  /** Retired memories kept now. */
+  get size(): number {
+    return this.#kept;
+  }
+}
+
+function keyOf(limits: SuppliedMemory): string {
+  return `${limits.initial}/${limits.maximum}`;
+}
