@@ -251,6 +251,23 @@ describe('FsBundleStore layout', () => {
   });
 });
 
+describe('files of a stored bundle', () => {
+  it("are views of the bytes the store read, while a caller's own bytes are read into copies", async () => {
+    const root = await mkdtemp(join(work, 'views-'));
+    const store = new FsBundleStore({ root });
+    const packed = await packBundle(projectFiles());
+    await store.put(packed.bytes);
+    const served = await store.get(packed.contentHash);
+    if (served === undefined) throw new Error('not stored');
+    const checked = await readBundle(served);
+    expect(checked.files.get('manifest.json')?.buffer).toBe(served.buffer);
+    const own = served.slice();
+    const read = await readBundle(own);
+    expect(read.contentHash).toBe(packed.contentHash);
+    for (const file of read.files.values()) expect(file.buffer).not.toBe(own.buffer);
+  });
+});
+
 describe('S3BundleStore requests', () => {
   it('sends a HEAD, then a conditional PUT with If-None-Match: * under <prefix>sha256/<hex>', async () => {
     const client = new S3Client({

@@ -156,6 +156,54 @@ function archiveSource(
     : inflate(bytes, tarCap, 'the largest archive maxTotalBytes and maxFiles allow');
 }
 
+/** Options of {@link readArchive}. */
+export interface ReadArchiveOptions {
+  /**
+   * Return the files of a plain tar as views of `bytes` instead of copies. Only for bytes that
+   * nothing will write to afterwards (a store's own fresh read): a write would change files
+   * already checked. Saves a copy of the bundle per load, a fresh buffer whose pages fault in.
+   */
+  readonly views?: boolean;
+}
+
+/** `chunks` (an entry's content as tar-stream handed it out) as one view of `source`, if they are one. */
+function viewOf(chunks: readonly Uint8Array[], source: Uint8Array, size: number) {
+  const [first] = chunks;
+  if (first === undefined || first.buffer !== source.buffer) return undefined;
+  let end = first.byteOffset;
+  for (const chunk of chunks) {
+    if (chunk.buffer !== source.buffer || chunk.byteOffset !== end) return undefined;
+    end += chunk.byteLength;
+  }
+  const start = first.byteOffset - source.byteOffset;
+  if (end - first.byteOffset !== size || start < 0 || start + size > source.byteLength) {
+    return undefined;
+  }
+  return source.subarray(start, start + size);
+}
+
+async function entryContent(
+  entry: AsyncIterable<unknown>,
+  size: number,
+  source: Uint8Array | undefined,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  if (source !== undefined) {
+    for await (const chunk of entry) chunks.push(chunk as Buffer);
+    const view = viewOf(chunks, source, size);
+    if (view !== undefined) return view;
+  }
+  const body = new Uint8Array(size);
+  let filled = 0;
+  const copy = (chunk: Uint8Array) => {
+    body.set(chunk, filled);
+    filled += chunk.byteLength;
+  };
+  if (source !== undefined) chunks.forEach(copy);
+  else for await (const chunk of entry) copy(chunk as Buffer);
+  return body;
+}
+
 /**
  * Reads a bundle archive (gzip or plain tar) into memory, entry by entry, refusing every
  * hostile construct as soon as its header is seen: links, device files, unsafe or
@@ -165,8 +213,11 @@ function archiveSource(
 export async function readArchive(
   bytes: Uint8Array,
   limits: BundleLimits,
+  options: ReadArchiveOptions = {},
 ): Promise<Map<string, Uint8Array>> {
   const source = archiveSource(bytes, limits);
+  // Inflated chunks are new buffers: only a plain tar's entries can be views of `bytes`.
+  const viewsOf = options.views === true && !isGzip(bytes) ? bytes : undefined;
   const extract = tar.extract();
   const feeding = (async () => {
     try {
@@ -248,13 +299,7 @@ export async function readArchive(
           { path: name },
         );
       }
-      const body = new Uint8Array(size);
-      let filled = 0;
-      for await (const chunk of entry) {
-        body.set(chunk as Buffer, filled);
-        filled += (chunk as Buffer).byteLength;
-      }
-      files.set(name, body);
+      files.set(name, await entryContent(entry, size, viewsOf));
     }
   } catch (error) {
     extract.destroy(error instanceof Error ? error : null);

@@ -1,5 +1,5 @@
 import { type Manifest, ManifestError, parseManifest } from '@alga/manifest';
-import { readArchive } from './archive.js';
+import { type ReadArchiveOptions, readArchive } from './archive.js';
 import { BundleError } from './errors.js';
 import { type BundleFileDigest, computeDigest, digestFiles, hashDigests } from './hash.js';
 import { type BundleIndex, parseIndex } from './index-file.js';
@@ -205,13 +205,17 @@ export function rememberOpened(
  * Reads the archive and checks every file against the index, without looking at the
  * manifest: the integrity layer shared by {@link readBundle} and `verifyBundle`.
  */
-export async function openArchive(bytes: Uint8Array, limits: BundleLimits): Promise<OpenedArchive> {
+export async function openArchive(
+  bytes: Uint8Array,
+  limits: BundleLimits,
+  options?: ReadArchiveOptions,
+): Promise<OpenedArchive> {
   const earlier = openedByBytes.get(bytes);
   if (earlier !== undefined) {
     openedByBytes.delete(bytes);
     if (earlier.limits === JSON.stringify(limits)) return earlier.opened;
   }
-  const all = await readArchive(bytes, limits);
+  const all = await readArchive(bytes, limits, options);
   const indexBytes = all.get(BUNDLE_INDEX_PATH);
   if (indexBytes === undefined) {
     throw new BundleError(

@@ -26,7 +26,11 @@ export async function admitBundle(
   return { contentHash, stored };
 }
 
-/** Re-hashes stored bytes; throws `HASH_MISMATCH` unless they are the bundle named `contentHash`. */
+/**
+ * Re-hashes stored bytes; throws `HASH_MISMATCH` unless they are the bundle named `contentHash`.
+ * `bytes` must be the store's own fresh read, which only its caller holds: the files opened
+ * here (and handed to the next `openArchive` of the same bytes) are views of them.
+ */
 export async function checkStored(
   bytes: Uint8Array,
   contentHash: string,
@@ -35,7 +39,7 @@ export async function checkStored(
 ): Promise<Uint8Array> {
   let opened: OpenedArchive;
   try {
-    opened = await openArchive(bytes, limits);
+    opened = await openArchive(bytes, limits, { views: true });
   } catch (cause) {
     throw new BundleError(
       'HASH_MISMATCH',
