@@ -186,6 +186,16 @@ describe.each(Object.keys(harnesses))('BundleStore contract: %s', (kind) => {
   });
 });
 
+/** A project bundle put into a new `FsBundleStore`, and the bytes the store serves for it. */
+async function storedBundle(prefix: string) {
+  const store = new FsBundleStore({ root: await mkdtemp(join(work, prefix)) });
+  const packed = await packBundle(projectFiles());
+  await store.put(packed.bytes);
+  const served = await store.get(packed.contentHash);
+  if (served === undefined) throw new Error('not stored');
+  return { store, packed, served };
+}
+
 describe('FsBundleStore layout', () => {
   it('writes through a temp file and leaves none behind', async () => {
     const root = await mkdtemp(join(work, 'layout-'));
@@ -231,12 +241,7 @@ describe('FsBundleStore layout', () => {
   });
 
   it('lets the next read of the bytes it served reuse its check, under the same limits only', async () => {
-    const root = await mkdtemp(join(work, 'opened-'));
-    const store = new FsBundleStore({ root });
-    const packed = await packBundle(projectFiles());
-    await store.put(packed.bytes);
-    const served = await store.get(packed.contentHash);
-    if (served === undefined) throw new Error('not stored');
+    const { store, packed, served } = await storedBundle('opened-');
     // Changed after the store checked them: the next read takes the checked content.
     served.fill(0, 0, 64);
     expect((await readBundle(served)).contentHash).toBe(packed.contentHash);
@@ -253,12 +258,7 @@ describe('FsBundleStore layout', () => {
 
 describe('files of a stored bundle', () => {
   it("are views of the bytes the store read, while a caller's own bytes are read into copies", async () => {
-    const root = await mkdtemp(join(work, 'views-'));
-    const store = new FsBundleStore({ root });
-    const packed = await packBundle(projectFiles());
-    await store.put(packed.bytes);
-    const served = await store.get(packed.contentHash);
-    if (served === undefined) throw new Error('not stored');
+    const { packed, served } = await storedBundle('views-');
     const checked = await readBundle(served);
     expect(checked.files.get('manifest.json')?.buffer).toBe(served.buffer);
     const own = served.slice();
