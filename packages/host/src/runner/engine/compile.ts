@@ -7,6 +7,7 @@ import { RunnerError } from '../errors';
 import { type DataImage, importMemory, splitDataImage } from './data-image';
 import { capMemory } from './memory-cap';
 import type { CoreModuleBytes, CoreModuleFile } from './transpile-cache';
+import { CoreSection } from './wasm-binary';
 
 /** A compiled core module, named as the jco glue asks for it. */
 export interface CompiledModule {
@@ -95,14 +96,12 @@ function compileCode(parts: readonly Uint8Array[]): Promise<WebAssembly.Module> 
   return module;
 }
 
-const MEMORY_SECTION = 5;
-
 /** A module's `parts` (its header, then whole sections) with its memories capped at `maxPages`. */
 function capParts(parts: readonly Uint8Array[], maxPages: number): Uint8Array[] {
   const [header] = parts;
   if (header === undefined) return [];
   return parts.map((part, index) =>
-    index > 0 && part[0] === MEMORY_SECTION
+    index > 0 && part[0] === CoreSection.memory
       ? capMemory(concatBytes([header, part]), maxPages).bytes.subarray(header.byteLength)
       : part,
   );

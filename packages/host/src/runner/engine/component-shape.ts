@@ -3,18 +3,23 @@ import { concatBytes } from '../../bytes';
 import {
   COMPONENT_VERSION,
   CORE_MODULE_VERSION,
+  CoreSection,
+  framed,
   readSections,
   readU32,
   type Section,
+  writeName,
   writeU32,
 } from './wasm-binary';
 
+/** The component section that holds a core module. */
 const CORE_MODULE_SECTION = 1;
-const CUSTOM_SECTION = 0;
-const FUNCTION_SECTION = 3;
-const CODE_SECTION = 10;
 /** Sections a skeleton module leaves out: custom sections (names, producers), data and its count. */
-const NOT_IN_SKELETON = new Set([CUSTOM_SECTION, 11, 12]);
+const NOT_IN_SKELETON = new Set<number>([
+  CoreSection.custom,
+  CoreSection.data,
+  CoreSection.dataCount,
+]);
 /** A whole function body that does nothing but trap: no locals, `unreachable`, `end`. */
 const TRAPPING_BODY = [0x03, 0x00, 0x00, 0x0b];
 const SLOT_SECTION_NAME = 'alga-shape-slot';
@@ -85,12 +90,6 @@ export interface ShapeSkeleton {
   readonly slots: readonly Uint8Array[];
 }
 
-function framed(id: number, body: Uint8Array): Uint8Array[] {
-  const header = [id];
-  writeU32(body.byteLength, header);
-  return [Uint8Array.from(header), body];
-}
-
 /** The core module in `section` of `component` with its code made to trap and its data gone. */
 function skeletonModule(
   component: Uint8Array,
@@ -102,24 +101,23 @@ function skeletonModule(
   const parts: Uint8Array[] = [component.subarray(section.start, section.start + 8)];
   for (const part of inner) {
     if (NOT_IN_SKELETON.has(part.id)) continue;
-    if (part.id !== CODE_SECTION) {
+    if (part.id !== CoreSection.code) {
       parts.push(component.subarray(part.at, part.end));
       continue;
     }
-    const functions = inner.find((candidate) => candidate.id === FUNCTION_SECTION);
+    const functions = inner.find((candidate) => candidate.id === CoreSection.function);
     const count = functions === undefined ? 0 : readU32(component, functions.start)?.value;
     if (count === undefined) return undefined;
     const body: number[] = [];
     writeU32(count, body);
     for (let i = 0; i < count; i++) body.push(...TRAPPING_BODY);
-    parts.push(...framed(CODE_SECTION, Uint8Array.from(body)));
+    parts.push(...framed(CoreSection.code, Uint8Array.from(body)));
   }
   // Names the slot, so no two skeleton modules are alike even when their linking is.
-  const name = new TextEncoder().encode(SLOT_SECTION_NAME);
   const content: number[] = [];
-  writeU32(name.byteLength, content);
-  content.push(...name, ...new TextEncoder().encode(String(slot)));
-  parts.push(...framed(CUSTOM_SECTION, Uint8Array.from(content)));
+  writeName(SLOT_SECTION_NAME, content);
+  content.push(...new TextEncoder().encode(String(slot)));
+  parts.push(...framed(CoreSection.custom, Uint8Array.from(content)));
   return concatBytes(parts);
 }
 

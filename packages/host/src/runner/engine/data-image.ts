@@ -1,19 +1,21 @@
 import { concatBytes, concatSharedBytes } from '../../bytes';
-import { CORE_MODULE_VERSION, readSections, readU32, type Section, writeU32 } from './wasm-binary';
+import {
+  CORE_MODULE_VERSION,
+  CoreSection,
+  framed,
+  LIMITS_HAS_MAX,
+  readSections,
+  readU32,
+  type Section,
+  writeName,
+  writeU32,
+} from './wasm-binary';
 
-const TYPE_SECTION = 1;
-const IMPORT_SECTION = 2;
-const MEMORY_SECTION = 5;
-const EXPORT_SECTION = 7;
-const START_SECTION = 8;
-const DATA_SECTION = 11;
-const DATA_COUNT_SECTION = 12;
 const FUNCTION_KIND = 0;
 const TABLE_KIND = 1;
 const MEMORY_KIND = 2;
 const GLOBAL_KIND = 3;
 const TAG_KIND = 4;
-const HAS_MAX = 0x01;
 const I32_CONST = 0x41;
 const END = 0x0b;
 
@@ -129,15 +131,15 @@ function activeSegments(
 export function splitDataImage(bytes: Uint8Array): SplitModule | undefined {
   const sections = readSections(bytes, CORE_MODULE_VERSION);
   if (sections === undefined) return undefined;
-  const data = sections.find((section) => section.id === DATA_SECTION);
-  const exports = sections.find((section) => section.id === EXPORT_SECTION);
+  const data = sections.find((section) => section.id === CoreSection.data);
+  const exports = sections.find((section) => section.id === CoreSection.export);
   if (data === undefined || exports === undefined) return undefined;
-  if (sections.some((section) => section.id === START_SECTION)) return undefined;
+  if (sections.some((section) => section.id === CoreSection.start)) return undefined;
   const memoryExport = memoryExportOf(bytes, exports);
   const segments = activeSegments(bytes, data);
   if (memoryExport === undefined || segments === undefined) return undefined;
   const kept = sections
-    .filter((section) => section.id !== DATA_SECTION && section.id !== DATA_COUNT_SECTION)
+    .filter((section) => section.id !== CoreSection.data && section.id !== CoreSection.dataCount)
     .map((section) => bytes.subarray(section.at, section.end));
   return { code: [bytes.subarray(0, 8), ...kept], image: { memoryExport, ...segments } };
 }
@@ -145,10 +147,10 @@ export function splitDataImage(bytes: Uint8Array): SplitModule | undefined {
 /** The offset after the limits at `offset`, if they are 32-bit limits. */
 function skipLimits(bytes: Uint8Array, offset: number): number | undefined {
   const flags = bytes[offset];
-  if (flags === undefined || (flags & ~HAS_MAX) !== 0) return undefined;
+  if (flags === undefined || (flags & ~LIMITS_HAS_MAX) !== 0) return undefined;
   const min = readU32(bytes, offset + 1);
   if (min === undefined) return undefined;
-  return (flags & HAS_MAX) === 0 ? min.next : readU32(bytes, min.next)?.next;
+  return (flags & LIMITS_HAS_MAX) === 0 ? min.next : readU32(bytes, min.next)?.next;
 }
 
 /** The offset after the import entry at `offset`, and its kind; `undefined` if malformed. */
@@ -174,17 +176,11 @@ function sectionAt(parts: readonly Uint8Array[], index: number) {
   return { part, start: readU32(part, 1)?.next, end: part.byteLength };
 }
 
-function sectionBytes(id: number, body: Uint8Array): Uint8Array {
-  const header: number[] = [id];
-  writeU32(body.byteLength, header);
-  return concatBytes([Uint8Array.from(header), body]);
-}
-
 /** The 32-bit limits of the one memory `section` defines with a maximum, if that is what it holds. */
 function soleMemory(section: ReturnType<typeof sectionAt>): SuppliedMemory | undefined {
   if (section.start === undefined) return undefined;
   const count = readU32(section.part, section.start);
-  if (count?.value !== 1 || section.part[count.next] !== HAS_MAX) return undefined;
+  if (count?.value !== 1 || section.part[count.next] !== LIMITS_HAS_MAX) return undefined;
   const initial = readU32(section.part, count.next + 1);
   const maximum = initial === undefined ? undefined : readU32(section.part, initial.next);
   if (initial === undefined || maximum === undefined || maximum.next !== section.end) {
@@ -222,10 +218,10 @@ export function importMemory(
   parts: readonly Uint8Array[],
 ): { parts: Uint8Array[]; memory: SuppliedMemory } | undefined {
   const indexOf = (id: number) => parts.findIndex((part, index) => index > 0 && part[0] === id);
-  const memoryIndex = indexOf(MEMORY_SECTION);
+  const memoryIndex = indexOf(CoreSection.memory);
   const memory = memoryIndex < 0 ? undefined : soleMemory(sectionAt(parts, memoryIndex));
   if (memory === undefined) return undefined;
-  const importIndex = indexOf(IMPORT_SECTION);
+  const importIndex = indexOf(CoreSection.import);
   const existing =
     importIndex < 0
       ? { count: 0, entries: new Uint8Array() }
@@ -235,17 +231,16 @@ export function importMemory(
   const body: number[] = [];
   writeU32(existing.count + 1, body);
   const entry: number[] = [];
-  for (const text of [MEMORY_IMPORT.module, MEMORY_IMPORT.name]) {
-    const encoded = new TextEncoder().encode(text);
-    writeU32(encoded.length, entry);
-    entry.push(...encoded);
-  }
-  entry.push(MEMORY_KIND, HAS_MAX);
+  writeName(MEMORY_IMPORT.module, entry);
+  writeName(MEMORY_IMPORT.name, entry);
+  entry.push(MEMORY_KIND, LIMITS_HAS_MAX);
   writeU32(memory.initial, entry);
   writeU32(memory.maximum, entry);
-  const imports = sectionBytes(
-    IMPORT_SECTION,
-    concatBytes([Uint8Array.from(body), existing.entries, Uint8Array.from(entry)]),
+  const imports = concatBytes(
+    framed(
+      CoreSection.import,
+      concatBytes([Uint8Array.from(body), existing.entries, Uint8Array.from(entry)]),
+    ),
   );
 
   const out = parts.flatMap((part, index) =>
@@ -253,7 +248,7 @@ export function importMemory(
   );
   if (importIndex < 0) {
     // Sections go in order: the imports right after the types, or first when there are none.
-    const types = out.findIndex((part, index) => index > 0 && part[0] === TYPE_SECTION);
+    const types = out.findIndex((part, index) => index > 0 && part[0] === CoreSection.type);
     out.splice(types < 0 ? 1 : types + 1, 0, imports);
   }
   return { parts: out, memory };

@@ -1,11 +1,16 @@
+import { concatBytes } from '../../bytes';
 import { RunnerError } from '../errors';
-import { readU32 as readLeb128U32, writeU32 } from './wasm-binary';
+import {
+  CoreSection,
+  framed,
+  LIMITS_HAS_MAX,
+  readU32 as readLeb128U32,
+  writeU32,
+} from './wasm-binary';
 
 /** Bytes in one WebAssembly page. */
 export const WASM_PAGE_BYTES = 65_536;
 
-const MEMORY_SECTION = 5;
-const HAS_MAX = 0x01;
 const MEMORY64 = 0x04;
 
 function loadFailed(message: string): RunnerError {
@@ -59,7 +64,7 @@ export function capMemory(bytes: Uint8Array, maxPages: number): MemoryCapResult 
     const [size, bodyStart] = readU32(bytes, position + 1);
     const end = bodyStart + size;
     if (end > bytes.length) throw loadFailed(`section ${id} at byte ${position} runs past the end`);
-    if (id !== MEMORY_SECTION) {
+    if (id !== CoreSection.memory) {
       parts.push(bytes.subarray(position, end));
       position = end;
       continue;
@@ -74,7 +79,7 @@ export function capMemory(bytes: Uint8Array, maxPages: number): MemoryCapResult 
       let min: number;
       let max: number | undefined;
       [min, cursor] = readU32(bytes, cursor);
-      if ((flags & HAS_MAX) !== 0) [max, cursor] = readU32(bytes, cursor);
+      if ((flags & LIMITS_HAS_MAX) !== 0) [max, cursor] = readU32(bytes, cursor);
       if (min > maxPages) {
         throw new RunnerError(
           'MEMORY_LIMIT',
@@ -82,24 +87,15 @@ export function capMemory(bytes: Uint8Array, maxPages: number): MemoryCapResult 
           { limit: 'memory' },
         );
       }
-      body.push(flags | HAS_MAX);
+      body.push(flags | LIMITS_HAS_MAX);
       writeU32(min, body);
       writeU32(Math.min(max ?? maxPages, maxPages), body);
       memories++;
       initialPages = Math.max(initialPages, min);
     }
     if (cursor !== end) throw loadFailed('memory section has trailing bytes');
-    const header: number[] = [MEMORY_SECTION];
-    writeU32(body.length, header);
-    parts.push(Uint8Array.from(header), Uint8Array.from(body));
+    parts.push(...framed(CoreSection.memory, Uint8Array.from(body)));
     position = end;
   }
-  const total = parts.reduce((sum, part) => sum + part.length, 0);
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return { bytes: out, memories, initialPages };
+  return { bytes: concatBytes(parts), memories, initialPages };
 }

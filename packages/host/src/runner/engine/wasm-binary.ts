@@ -14,6 +14,23 @@ export const COMPONENT_VERSION: readonly number[] = [0x0d, 0x00, 0x01, 0x00];
 /** Version 1, layer 0: a core module. */
 export const CORE_MODULE_VERSION: readonly number[] = [0x01, 0x00, 0x00, 0x00];
 
+/** Section ids of a core module. */
+export const CoreSection = {
+  custom: 0,
+  type: 1,
+  import: 2,
+  function: 3,
+  memory: 5,
+  export: 7,
+  start: 8,
+  code: 10,
+  data: 11,
+  dataCount: 12,
+} as const;
+
+/** The flag of a limits entry that says a maximum follows the minimum. */
+export const LIMITS_HAS_MAX = 0x01;
+
 /** The unsigned LEB128 (at most 32 bits) at `offset` and the offset after it; `undefined` if malformed. */
 export function readU32(
   bytes: Uint8Array,
@@ -63,4 +80,18 @@ export function readSections(
     offset = size.next + size.value;
   }
   return found;
+}
+
+/** A section with id `id` and content `body`, as its header (id, size) and the body. */
+export function framed(id: number, body: Uint8Array): Uint8Array[] {
+  const header = [id];
+  writeU32(body.byteLength, header);
+  return [Uint8Array.from(header), body];
+}
+
+/** Appends `text` to `out` as a WebAssembly name: its UTF-8 length, then its bytes. */
+export function writeName(text: string, out: number[]): void {
+  const encoded = new TextEncoder().encode(text);
+  writeU32(encoded.byteLength, out);
+  out.push(...encoded);
 }
