@@ -187,20 +187,17 @@ async function entryContent(
   size: number,
   source: Uint8Array | undefined,
 ): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
   if (source !== undefined) {
+    const chunks: Uint8Array[] = [];
     for await (const chunk of entry) chunks.push(chunk as Buffer);
-    const view = viewOf(chunks, source, size);
-    if (view !== undefined) return view;
+    return viewOf(chunks, source, size) ?? concatBytes(chunks);
   }
   const body = new Uint8Array(size);
   let filled = 0;
-  const copy = (chunk: Uint8Array) => {
-    body.set(chunk, filled);
-    filled += chunk.byteLength;
-  };
-  if (source !== undefined) chunks.forEach(copy);
-  else for await (const chunk of entry) copy(chunk as Buffer);
+  for await (const chunk of entry) {
+    body.set(chunk as Buffer, filled);
+    filled += (chunk as Buffer).byteLength;
+  }
   return body;
 }
 

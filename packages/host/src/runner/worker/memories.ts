@@ -17,7 +17,6 @@ export interface HeldMemory {
 export class LinearMemories {
   readonly #spare = new Map<string, WebAssembly.Memory[]>();
   readonly #capacity: number;
-  #kept = 0;
 
   /** Keeps at most `capacity` retired memories (each holds its initial size in resident pages). */
   constructor(capacity: number) {
@@ -26,17 +25,10 @@ export class LinearMemories {
 
   /** A memory for a new instance: a retired one zeroed, or a new one; `image` written into it. */
   take(limits: SuppliedMemory, image: DataImage): HeldMemory {
-    const memory = this.#spare.get(keyOf(limits))?.pop();
-    if (memory === undefined) {
-      const fresh = new WebAssembly.Memory({
-        initial: limits.initial,
-        maximum: limits.maximum,
-      });
-      writeDataImage(fresh, image);
-      return { memory: fresh, limits };
-    }
-    this.#kept--;
-    new Uint8Array(memory.buffer).fill(0);
+    const retired = this.#spare.get(keyOf(limits))?.pop();
+    if (retired !== undefined) new Uint8Array(retired.buffer).fill(0);
+    const memory =
+      retired ?? new WebAssembly.Memory({ initial: limits.initial, maximum: limits.maximum });
     writeDataImage(memory, image);
     return { memory, limits };
   }
@@ -46,19 +38,20 @@ export class LinearMemories {
    * after this), to hand out zeroed.
    */
   retire(held: HeldMemory): void {
-    if (this.#kept >= this.#capacity) return;
+    if (this.size >= this.#capacity) return;
     if (held.memory.buffer.byteLength !== held.limits.initial * WASM_PAGE_BYTES) return;
     const key = keyOf(held.limits);
     const spare = this.#spare.get(key) ?? [];
     if (spare.includes(held.memory)) return;
     spare.push(held.memory);
     this.#spare.set(key, spare);
-    this.#kept++;
   }
 
   /** Retired memories kept now. */
   get size(): number {
-    return this.#kept;
+    let kept = 0;
+    for (const spare of this.#spare.values()) kept += spare.length;
+    return kept;
   }
 }
 
