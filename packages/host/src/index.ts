@@ -254,7 +254,7 @@ export type { FsBundleStoreOptions } from './store/fs-store.js';
 export { FsBundleStore } from './store/fs-store.js';
 export type { S3BundleStoreOptions } from './store/s3-store.js';
 export { S3BundleStore } from './store/s3-store.js';
-export type { BundleStore } from './store/types.js';
+export type { BundleReadOptions, BundleStore } from './store/types.js';
 export type {
   TrustBundleDocument,
   TrustBundleInput,

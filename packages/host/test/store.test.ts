@@ -268,6 +268,52 @@ describe('files of a stored bundle', () => {
   });
 });
 
+describe('FsBundleStore reading into a buffer of the caller', () => {
+  it('reads into the buffer it is given, still re-hashes what it read, and refuses one too small', async () => {
+    const { store, packed, served } = await storedBundle('into-');
+    const buffer = new Uint8Array(served.byteLength + 4096).fill(0xee);
+    const asked: number[] = [];
+    const allocate = (byteLength: number) => {
+      asked.push(byteLength);
+      return buffer;
+    };
+    const read = await store.get(packed.contentHash, { allocate });
+    expect(asked).toEqual([served.byteLength]);
+    expect(read?.buffer).toBe(buffer.buffer);
+    expect(read).toEqual(served);
+    expect((await readBundle(read as Uint8Array)).contentHash).toBe(packed.contentHash);
+
+    const path = join(store.root, 'sha256', packed.contentHash.slice('sha256:'.length));
+    const rotten = Buffer.from(served);
+    rotten[rotten.length - 1024] = (rotten[rotten.length - 1024] ?? 0) ^ 0xff;
+    await writeFile(path, rotten);
+    await expect(store.get(packed.contentHash, { allocate })).rejects.toMatchObject({
+      code: 'HASH_MISMATCH',
+    });
+    await expect(
+      store.get(packed.contentHash, { allocate: () => new Uint8Array(16) }),
+    ).rejects.toThrow(`the read buffer holds 16 bytes, not the ${served.byteLength} asked for`);
+  });
+
+  it('refuses an object over its archive limit before reading it', async () => {
+    const { store, packed, served } = await storedBundle('over-');
+    const strict = new FsBundleStore({
+      root: store.root,
+      limits: { maxTotalBytes: 64, maxFiles: 1 },
+    });
+    const asked: number[] = [];
+    const allocate = (byteLength: number) => {
+      asked.push(byteLength);
+      return new Uint8Array(byteLength);
+    };
+    await expect(strict.get(packed.contentHash, { allocate })).rejects.toMatchObject({
+      code: 'TOO_LARGE',
+      message: expect.stringContaining(`is ${served.byteLength} bytes, over the`),
+    });
+    expect(asked).toEqual([]);
+  });
+});
+
 describe('S3BundleStore requests', () => {
   it('sends a HEAD, then a conditional PUT with If-None-Match: * under <prefix>sha256/<hex>', async () => {
     const client = new S3Client({

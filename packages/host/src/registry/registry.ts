@@ -14,6 +14,7 @@ import semver from 'semver';
 import { type BundleSignature, parseBundleSignature } from '../bundle/signature.js';
 import { type VerifyBundleOptions, verifyBundle } from '../bundle/verify.js';
 import type { SecretEnvelope, SecretSealer } from '../secrets/sealer.js';
+import { ReadBuffers } from '../store/read-buffers.js';
 import type { BundleStore } from '../store/types.js';
 import type { TrustStore } from '../trust/trust.js';
 import {
@@ -337,6 +338,7 @@ class RegistryService implements Registry {
   readonly events = new EventEmitter<RegistryEvents>();
   readonly #store: RegistryStore;
   readonly #bundles: BundleStore;
+  readonly #readBuffers = new ReadBuffers();
   readonly #trust: TrustStore;
   readonly #sealer: SecretSealer;
   readonly #authorize: Authorize;
@@ -468,19 +470,24 @@ class RegistryService implements Registry {
 
   /** Defence in depth: the stored bundle must still verify against today's trust store. */
   async #verifyStored(record: VersionRecord): Promise<void> {
-    const bytes = await this.#bundles.get(record.contentHash);
-    if (!bytes) {
-      throw new RegistryError(
-        RegistryErrorCode.NOT_FOUND,
-        `Bundle ${record.contentHash} of ${record.extensionId}@${record.version} is missing from the bundle store; publish it again.`,
+    const lease = this.#readBuffers.lease();
+    try {
+      const bytes = await this.#bundles.get(record.contentHash, { allocate: lease.allocate });
+      if (!bytes) {
+        throw new RegistryError(
+          RegistryErrorCode.NOT_FOUND,
+          `Bundle ${record.contentHash} of ${record.extensionId}@${record.version} is missing from the bundle store; publish it again.`,
+        );
+      }
+      await verifyBundle(
+        bytes,
+        parseBundleSignature(record.signature),
+        this.#trust,
+        this.#verifyOptions(),
       );
+    } finally {
+      lease.release();
     }
-    await verifyBundle(
-      bytes,
-      parseBundleSignature(record.signature),
-      this.#trust,
-      this.#verifyOptions(),
-    );
   }
 
   #changed(audit: AuditEntry): void {

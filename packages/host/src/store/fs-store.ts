@@ -3,9 +3,9 @@ import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BundleError } from '../bundle/errors.js';
 import { assertContentHash } from '../bundle/hash.js';
-import { type BundleLimits, resolveLimits } from '../bundle/limits.js';
+import { type BundleLimits, maxArchiveBytes, resolveLimits } from '../bundle/limits.js';
 import { admitBundle, checkStored } from './checks.js';
-import type { BundleStore } from './types.js';
+import type { BundleReadOptions, BundleStore } from './types.js';
 
 /** Options of {@link FsBundleStore}. */
 export interface FsBundleStoreOptions {
@@ -39,13 +39,26 @@ function ioError(action: string, path: string, cause: unknown): BundleError {
 }
 
 /**
- * The file's bytes in one buffer of its size, read in as few calls as the kernel allows:
- * `readFile` reads 512 KiB per thread-pool round trip, a third of a 12 MiB bundle's load.
+ * The file's bytes in one buffer of its size (from `allocate` when given), read in as few calls
+ * as the kernel allows: `readFile` reads 512 KiB per thread-pool round trip, a third of a
+ * 12 MiB bundle's load.
  */
-async function readWhole(path: string): Promise<Uint8Array> {
+async function readWhole(
+  path: string,
+  cap: number,
+  allocate: BundleReadOptions['allocate'],
+): Promise<Uint8Array> {
   const handle = await open(path, 'r');
   try {
-    const bytes = new Uint8Array((await handle.stat()).size);
+    const size = (await handle.stat()).size;
+    if (size > cap) {
+      throw new BundleError(
+        'TOO_LARGE',
+        `Stored object ${path} is ${size} bytes, over the ${cap}-byte archive limit; it was not read.`,
+        { path },
+      );
+    }
+    const bytes = allocate === undefined ? new Uint8Array(size) : given(allocate, size);
     let filled = 0;
     while (filled < bytes.byteLength) {
       const { bytesRead } = await handle.read(bytes, filled, bytes.byteLength - filled, filled);
@@ -56,6 +69,20 @@ async function readWhole(path: string): Promise<Uint8Array> {
   } finally {
     await handle.close();
   }
+}
+
+/** A new view of `size` bytes of the caller's buffer (each read is a new view: see `rememberOpened`). */
+function given(
+  allocate: (byteLength: number) => Uint8Array<ArrayBuffer>,
+  size: number,
+): Uint8Array {
+  const buffer = allocate(size);
+  if (buffer.byteLength < size) {
+    throw new RangeError(
+      `the read buffer holds ${buffer.byteLength} bytes, not the ${size} asked for`,
+    );
+  }
+  return buffer.subarray(0, size);
 }
 
 /**
@@ -118,13 +145,15 @@ export class FsBundleStore implements BundleStore {
     return contentHash;
   }
 
-  async get(contentHash: string): Promise<Uint8Array | undefined> {
+  async get(contentHash: string, options?: BundleReadOptions): Promise<Uint8Array | undefined> {
     const path = this.#pathOf(contentHash);
     let bytes: Uint8Array;
     try {
-      bytes = await readWhole(path);
+      bytes = await readWhole(path, maxArchiveBytes(this.#limits), options?.allocate);
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return undefined;
+      // Over the limit, or a read buffer too small for the file (the caller's mistake): not the disk's.
+      if (error instanceof BundleError || error instanceof RangeError) throw error;
       throw ioError('read', path, error);
     }
     return checkStored(bytes, contentHash, path, this.#limits);
