@@ -97,6 +97,36 @@ describe('transpile cache', () => {
     expect(second.id).not.toBe(first.id);
   });
 
+  it("gives the source's buffer back once, only after the program is built and its files are written", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
+    let releases = 0;
+    const engine = new Engine({
+      dataDir,
+      source: async () => {
+        const buffer = new Uint8Array(component);
+        return {
+          component: buffer,
+          extensionId: 'com.acme.kitchen',
+          version: '1.0.0',
+          // As a reused read buffer would be: the next bundle is read over it.
+          release: () => {
+            releases++;
+            buffer.fill(0);
+          },
+        };
+      },
+    });
+    const program = await engine.program(`sha256:${'4'.repeat(64)}`, 1024);
+    const files = await program.files;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(releases).toBe(1);
+    for (const file of files) expect(sha256Hex(await readFile(file.path))).toBe(file.sha256);
+    const fromDisk = await compileCoreModules(files, 1024);
+    expect(fromDisk.map((module) => module.name)).toEqual(
+      program.modules.map((module) => module.name),
+    );
+  });
+
   it('loads the copy of the glue that matches its digest, transpiles again when none does, and refuses an altered core module', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
     const first = await transpiled(dataDir, contentHash, component);

@@ -47,6 +47,11 @@ export interface LoadedComponent {
   readonly componentDigest?: string;
   readonly extensionId: string;
   readonly version: string;
+  /**
+   * Called once nothing reads `component` any more (its program is built and its files are
+   * written, or the build failed): the source may then reuse the buffer it read it into.
+   */
+  readonly release?: () => void;
 }
 
 /** Fetches and verifies a component by content hash (the runner's load path). */
@@ -109,13 +114,32 @@ export class Engine {
   ): Promise<Program> {
     const started = performance.now();
     const loaded = await this.#source(contentHash, hint);
+    const readers: Promise<unknown>[] = [];
+    try {
+      return await this.#compile(id, contentHash, maxPages, loaded, started, readers);
+    } finally {
+      if (loaded.release !== undefined) void Promise.allSettled(readers).then(loaded.release);
+    }
+  }
+
+  /** Builds the program of `loaded`; `readers` gets every task still reading its component. */
+  async #compile(
+    id: string,
+    contentHash: string,
+    maxPages: number,
+    loaded: LoadedComponent,
+    started: number,
+    readers: Promise<unknown>[],
+  ): Promise<Program> {
     const verified = performance.now();
     // jco writes the component's core modules out verbatim, so they compile while the transpile
     // cache finds or makes the glue (a new shape's skeleton goes through jco: 50-130 ms).
     const coreModules = topLevelCoreModules(loaded.component);
     const ahead = coreModules === undefined ? undefined : compileAhead(coreModules, maxPages);
+    for (const compile of ahead?.started ?? []) readers.push(compile.compiled);
     const componentDigest = loaded.componentDigest ?? computeDigest(loaded.component);
     const transpiled = await this.#transpiler.get(componentDigest, loaded.component);
+    readers.push(transpiled.files);
     const transpiledAt = performance.now();
     // Compiled from the bytes in hand while they reach the disk. Isolates import the glue from
     // there, so a glue among the files being written is waited for.
