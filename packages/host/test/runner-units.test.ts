@@ -161,6 +161,23 @@ describe('LinearMemories', () => {
     expect(memories.take({ initial: 1, maximum: 3 }, image()).memory).not.toBe(a.memory);
     expect(memories.take(limits, image()).memory).toBe(a.memory);
   });
+
+  it('reclaims the memory of the first spare instance holding one that fits, only when none is kept', () => {
+    const memories = new LinearMemories(2);
+    const other = { initial: 1, maximum: 3 };
+    const spares = new Map([
+      ['of-other-limits', { held: [memories.take(other, image())] }],
+      ['older', { held: [memories.take(limits, image())] }],
+      ['newer', { held: [memories.take(limits, image())] }],
+    ]);
+    const older = spares.get('older')?.held[0];
+    expect(memories.reclaim(limits, spares)).toBe('older');
+    expect(memories.size).toBe(1);
+    expect(memories.reclaim(limits, spares)).toBeUndefined();
+    expect(memories.take(limits, image()).memory).toBe(older?.memory);
+    expect(memories.reclaim({ initial: 1, maximum: 4 }, spares)).toBeUndefined();
+    expect(memories.size).toBe(0);
+  });
 });
 
 describe('limits', () => {

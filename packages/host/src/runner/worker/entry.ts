@@ -281,11 +281,26 @@ function preparePristine(programId: string): void {
       return;
     }
     while (pristine.size > MAX_PRISTINE) {
-      const oldest = pristine.keys().next();
+      const oldest = pristine.entries().next();
       if (oldest.done === true) break;
-      pristine.delete(oldest.value);
+      pristine.delete(oldest.value[0]);
+      for (const memory of oldest.value[1].held) memories.retire(memory);
     }
   });
+}
+
+/**
+ * Gives up another program's pristine instance (the least recently made first) for its memory
+ * when no retired one fits an instance of `program`: the client waiting now comes before a guess
+ * that the other program is asked for next.
+ */
+function reclaimPristineMemory(program: Loaded, programId: string): void {
+  for (const image of program.images.values()) {
+    if (image.memory === undefined) continue;
+    const others = [...pristine].filter(([otherId]) => otherId !== programId);
+    const givenUp = memories.reclaim(image.memory, others);
+    if (givenUp !== undefined) pristine.delete(givenUp);
+  }
 }
 
 /** Takes the pristine instance of `programId` for `installKey`, if there is one. */
@@ -355,6 +370,7 @@ async function invoke(message: InvokeMessage): Promise<void> {
       instance = takePristine(message.programId, message.installKey, message.policy);
       if (instance === undefined) {
         const started = performance.now();
+        reclaimPristineMemory(program, message.programId);
         const evaluation = evaluationFor(message.programId);
         instance = instantiate(program, message.installKey, message.programId, evaluation);
         instantiateMs = performance.now() - started;
