@@ -58,7 +58,7 @@ async function readWhole(
         { path },
       );
     }
-    const bytes = allocate === undefined ? new Uint8Array(size) : given(allocate, size);
+    const bytes = allocate === undefined ? new Uint8Array(size) : callerBuffer(allocate, size);
     let filled = 0;
     while (filled < bytes.byteLength) {
       const { bytesRead } = await handle.read(bytes, filled, bytes.byteLength - filled, filled);
@@ -72,7 +72,7 @@ async function readWhole(
 }
 
 /** A new view of `size` bytes of the caller's buffer (each read is a new view: see `rememberOpened`). */
-function given(
+function callerBuffer(
   allocate: (byteLength: number) => Uint8Array<ArrayBuffer>,
   size: number,
 ): Uint8Array {
