@@ -114,60 +114,49 @@ export class Engine {
   ): Promise<Program> {
     const started = performance.now();
     const loaded = await this.#source(contentHash, hint);
+    const verified = performance.now();
+    // Every task still reading the component once the build returns or fails.
     const readers: Promise<unknown>[] = [];
     try {
-      return await this.#compile(id, contentHash, maxPages, loaded, started, readers);
+      // jco writes the component's core modules out verbatim, so they compile while the transpile
+      // cache finds or makes the glue (a new shape's skeleton goes through jco: 50-130 ms).
+      const coreModules = topLevelCoreModules(loaded.component);
+      const ahead = coreModules === undefined ? undefined : compileAhead(coreModules, maxPages);
+      for (const compile of ahead?.started ?? []) readers.push(compile.compiled);
+      const componentDigest = loaded.componentDigest ?? computeDigest(loaded.component);
+      const transpiled = await this.#transpiler.get(componentDigest, loaded.component);
+      readers.push(transpiled.files);
+      const transpiledAt = performance.now();
+      // Compiled from the bytes in hand while they reach the disk. Isolates import the glue from
+      // there, so a glue among the files being written is waited for.
+      const [modules] = await Promise.all([
+        compileCoreModules(transpiled.coreModules, maxPages, ahead),
+        transpiled.glueAmongFiles ? transpiled.files : undefined,
+      ]);
+      const done = performance.now();
+      this.#onLoaded?.({
+        contentHash,
+        extensionId: loaded.extensionId,
+        version: loaded.version,
+        origin: transpiled.origin,
+        verifyMs: verified - started,
+        transpileMs: transpiledAt - verified,
+        compileWaitMs: done - transpiledAt,
+        totalMs: done - started,
+      });
+      return {
+        id,
+        contentHash,
+        glueUrl: pathToFileURL(transpiled.gluePath).href,
+        transpiled: { gluePath: transpiled.gluePath, origin: transpiled.origin },
+        extensionId: loaded.extensionId,
+        version: loaded.version,
+        modules,
+        memoryPages: maxPages,
+        files: transpiled.files,
+      };
     } finally {
       if (loaded.release !== undefined) void Promise.allSettled(readers).then(loaded.release);
     }
-  }
-
-  /** Builds the program of `loaded`; `readers` gets every task still reading its component. */
-  async #compile(
-    id: string,
-    contentHash: string,
-    maxPages: number,
-    loaded: LoadedComponent,
-    started: number,
-    readers: Promise<unknown>[],
-  ): Promise<Program> {
-    const verified = performance.now();
-    // jco writes the component's core modules out verbatim, so they compile while the transpile
-    // cache finds or makes the glue (a new shape's skeleton goes through jco: 50-130 ms).
-    const coreModules = topLevelCoreModules(loaded.component);
-    const ahead = coreModules === undefined ? undefined : compileAhead(coreModules, maxPages);
-    for (const compile of ahead?.started ?? []) readers.push(compile.compiled);
-    const componentDigest = loaded.componentDigest ?? computeDigest(loaded.component);
-    const transpiled = await this.#transpiler.get(componentDigest, loaded.component);
-    readers.push(transpiled.files);
-    const transpiledAt = performance.now();
-    // Compiled from the bytes in hand while they reach the disk. Isolates import the glue from
-    // there, so a glue among the files being written is waited for.
-    const [modules] = await Promise.all([
-      compileCoreModules(transpiled.coreModules, maxPages, ahead),
-      transpiled.glueAmongFiles ? transpiled.files : undefined,
-    ]);
-    const done = performance.now();
-    this.#onLoaded?.({
-      contentHash,
-      extensionId: loaded.extensionId,
-      version: loaded.version,
-      origin: transpiled.origin,
-      verifyMs: verified - started,
-      transpileMs: transpiledAt - verified,
-      compileWaitMs: done - transpiledAt,
-      totalMs: done - started,
-    });
-    return {
-      id,
-      contentHash,
-      glueUrl: pathToFileURL(transpiled.gluePath).href,
-      transpiled: { gluePath: transpiled.gluePath, origin: transpiled.origin },
-      extensionId: loaded.extensionId,
-      version: loaded.version,
-      modules,
-      memoryPages: maxPages,
-      files: transpiled.files,
-    };
   }
 }
