@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { importMemory, splitDataImage } from '../src/runner/engine/data-image';
+import { importMemory, splitDataImage, writeDataImage } from '../src/runner/engine/data-image';
 import { capMemory, WASM_PAGE_BYTES } from '../src/runner/engine/memory-cap';
 import { CORE_MODULE_VERSION, readSections } from '../src/runner/engine/wasm-binary';
 import { RunnerError } from '../src/runner/errors';
@@ -113,6 +113,61 @@ describe('importMemory', () => {
     for (const bytes of [importsOne, definesTwo, unbounded]) {
       expect(importMemory(pieces(bytes))).toBeUndefined();
     }
+  });
+});
+
+describe('splitDataImage', () => {
+  const text = (value: string) => [...new TextEncoder().encode(value)];
+  /** An active segment on memory 0 at `offset` (an `i32.const` as signed LEB128 bytes). */
+  const segment = (offset: number[], bytes: number[]) => [
+    0x00,
+    0x41,
+    ...offset,
+    0x0b,
+    bytes.length,
+    ...bytes,
+  ];
+  const module = (...segments: number[][]) =>
+    coreModule(
+      section(0x05, [0x01, 0x00, 0x01]),
+      section(0x07, [0x01, ...name('memory'), 0x02, 0x00]),
+      section(0x0b, [segments.length, ...segments.flat()]),
+    );
+
+  it('joins nearby segments into runs and keeps order where a segment overlaps, as instantiation writes them', () => {
+    const bytes = module(
+      segment([0x10], text('abc')),
+      segment([0x14], text('de')),
+      segment([0x12], text('X')),
+      segment([0xc8, 0x17], text('z')),
+    );
+    const split = splitDataImage(bytes);
+    if (split === undefined) throw new Error('not split');
+    expect([...split.image.layout]).toEqual([16, 6, 18, 1, 3016, 1]);
+    expect([...split.image.bytes]).toEqual([
+      ...text('abc'),
+      0,
+      ...text('de'),
+      ...text('X'),
+      ...text('z'),
+    ]);
+
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    writeDataImage(memory, split.image);
+    const instantiated = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.memory;
+    if (!(instantiated instanceof WebAssembly.Memory)) throw new Error('no memory export');
+    expect(Buffer.from(memory.buffer).equals(Buffer.from(instantiated.buffer))).toBe(true);
+    expect([...new Uint8Array(memory.buffer, 16, 6)]).toEqual([...text('abX'), 0, ...text('de')]);
+  });
+
+  it('refuses to write a run past the end of memory, naming where it starts and its length', () => {
+    const split = splitDataImage(
+      module(segment([0x10], text('a')), segment([0xff, 0xff, 0x03], text('bc'))),
+    );
+    if (split === undefined) throw new Error('not split');
+    expect(() => writeDataImage(new WebAssembly.Memory({ initial: 1 }), split.image)).toThrow(
+      /data at 65535 \(2 bytes\) is out of bounds of memory 0/,
+    );
   });
 });
 
