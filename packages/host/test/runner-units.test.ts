@@ -160,6 +160,23 @@ describe('splitDataImage', () => {
     expect([...new Uint8Array(memory.buffer, 16, 6)]).toEqual([...text('abX'), 0, ...text('de')]);
   });
 
+  it('never lets the zeros of a run cover what an earlier run wrote', () => {
+    const bytes = module(
+      segment([0xe4, 0x00], text('a')),
+      segment([0x32], text('d')),
+      segment([0xe9, 0x00], text('e')),
+    );
+    const split = splitDataImage(bytes);
+    if (split === undefined) throw new Error('not split');
+    expect([...split.image.layout]).toEqual([100, 1, 50, 1, 105, 1]);
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    writeDataImage(memory, split.image);
+    const instantiated = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.memory;
+    if (!(instantiated instanceof WebAssembly.Memory)) throw new Error('no memory export');
+    expect(Buffer.from(memory.buffer).equals(Buffer.from(instantiated.buffer))).toBe(true);
+    expect(new Uint8Array(memory.buffer)[100]).toBe(0x61);
+  });
+
   it('refuses to write a run past the end of memory, naming where it starts and its length', () => {
     const split = splitDataImage(
       module(segment([0x10], text('a')), segment([0xff, 0xff, 0x03], text('bc'))),

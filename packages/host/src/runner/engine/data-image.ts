@@ -131,23 +131,27 @@ function activeSegments(bytes: Uint8Array, section: Section): Segment[] | undefi
 
 /**
  * `segments` as runs in the same order: each segment joins the run before it when it starts at
- * or after that run's end, at most {@link RUN_GAP_BYTES} later. A segment that overlaps or comes
- * before the run ends it, so a later segment still overwrites an earlier one, as instantiation
- * does, and a run out of bounds is one whose last segment is.
+ * or after that run's end, at most {@link RUN_GAP_BYTES} later, and that run reaches higher than
+ * any segment before it (so its zeros cover nothing written earlier). Any other segment starts a
+ * new run, so a later segment still overwrites an earlier one, as instantiation does, and a run
+ * out of bounds is one whose last segment is.
  */
 function runsOf(segments: readonly Segment[]): Pick<DataImage, 'bytes' | 'layout'> {
   const runs: { offset: number; end: number; segments: Segment[] }[] = [];
+  let highest = 0;
   for (const segment of segments) {
     const run = runs.at(-1);
     const end = segment.offset + segment.bytes.byteLength;
     if (
       run !== undefined &&
+      run.end === highest &&
       segment.offset >= run.end &&
       segment.offset - run.end <= RUN_GAP_BYTES
     ) {
       run.segments.push(segment);
       run.end = end;
     } else runs.push({ offset: segment.offset, end, segments: [segment] });
+    highest = Math.max(highest, end);
   }
   const layout = new Uint32Array(new SharedArrayBuffer(runs.length * 2 * 4));
   const total = runs.reduce((sum, run) => sum + run.end - run.offset, 0);
