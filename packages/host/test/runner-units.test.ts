@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { shapeSkeleton } from '../src/runner/engine/component-shape';
 import { importMemory, splitDataImage, writeDataImage } from '../src/runner/engine/data-image';
 import { capMemory, WASM_PAGE_BYTES } from '../src/runner/engine/memory-cap';
-import { CORE_MODULE_VERSION, readSections } from '../src/runner/engine/wasm-binary';
+import { CORE_MODULE_VERSION, readExports, readSections } from '../src/runner/engine/wasm-binary';
 import { RunnerError } from '../src/runner/errors';
 import { createLimitPolicy, DEFAULT_LIMITS, effectiveLimits } from '../src/runner/limits';
 import { Scheduler } from '../src/runner/pool/scheduler';
@@ -68,6 +69,93 @@ function pieces(bytes: Uint8Array): Uint8Array[] {
 }
 
 const name = (text: string) => [text.length, ...new TextEncoder().encode(text)];
+
+describe('shapeSkeleton', () => {
+  const FUNC = 0x00;
+  const header = [0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00];
+  /** A component holding `module` as its one core module. */
+  const componentOf = (module: Uint8Array) =>
+    Uint8Array.from([...header, ...section(0x01, module)]);
+  /**
+   * Imports one function (index 0) and defines four (1-4): exports 3 twice and the import once,
+   * starts with 2, and puts 1-4 in a table; `globals` are added as they are.
+   */
+  const engineLike = (...globals: number[][]) =>
+    coreModule(
+      section(0x01, [0x01, 0x60, 0x00, 0x00]),
+      section(0x02, [0x01, ...name('env'), ...name('f'), FUNC, 0x00]),
+      section(0x03, [0x04, 0x00, 0x00, 0x00, 0x00]),
+      section(0x04, [0x01, 0x70, 0x00, 0x04]),
+      section(0x05, [0x01, 0x00, 0x01]),
+      ...globals,
+      section(0x07, [
+        0x04,
+        ...name('memory'),
+        0x02,
+        0x00,
+        ...name('g'),
+        FUNC,
+        0x03,
+        ...name('f'),
+        FUNC,
+        0x00,
+        ...name('h'),
+        FUNC,
+        0x03,
+      ]),
+      section(0x08, [0x02]),
+      section(0x09, [0x01, 0x00, 0x41, 0x00, 0x0b, 0x04, 0x01, 0x02, 0x03, 0x04]),
+      section(0x0a, [0x04, ...[0, 1, 2, 3].flatMap(() => [0x02, 0x00, 0x0b])]),
+    );
+  const sectionIds = (module: Uint8Array) =>
+    (readSections(module, CORE_MODULE_VERSION) ?? []).map((part) => part.id);
+  const definedFunctions = (module: Uint8Array) => {
+    const functions = readSections(module, CORE_MODULE_VERSION)?.find((part) => part.id === 0x03);
+    return functions === undefined ? 0 : module[functions.start];
+  };
+
+  it('keeps only the functions exports and start name, renumbered, and the same imports and exports', () => {
+    const original = engineLike();
+    const skeleton = shapeSkeleton(componentOf(original))?.slots[0];
+    if (skeleton === undefined) throw new Error('no skeleton');
+    expect(WebAssembly.validate(skeleton as Uint8Array<ArrayBuffer>)).toBe(true);
+    const [before, after] = [original, skeleton].map(
+      (bytes) => new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>),
+    );
+    expect(WebAssembly.Module.exports(after as WebAssembly.Module)).toEqual(
+      WebAssembly.Module.exports(before as WebAssembly.Module),
+    );
+    expect(WebAssembly.Module.imports(after as WebAssembly.Module)).toEqual(
+      WebAssembly.Module.imports(before as WebAssembly.Module),
+    );
+    expect(definedFunctions(skeleton)).toBe(2);
+    expect(sectionIds(skeleton)).not.toContain(0x09);
+    const exports = readSections(skeleton, CORE_MODULE_VERSION)?.find((part) => part.id === 0x07);
+    if (exports === undefined) throw new Error('no exports');
+    expect(
+      readExports(skeleton, exports)?.map((entry) => [
+        new TextDecoder().decode(entry.text),
+        entry.index,
+      ]),
+    ).toEqual([
+      ['memory', 0],
+      ['g', 1],
+      ['f', 0],
+      ['h', 1],
+    ]);
+    const start = readSections(skeleton, CORE_MODULE_VERSION)?.find((part) => part.id === 0x08);
+    expect(start === undefined ? undefined : skeleton[start.start]).toBe(2);
+  });
+
+  it('keeps every function and the table elements when a global may name a function', () => {
+    const referencing = section(0x06, [0x01, 0x70, 0x00, 0xd2, 0x01, 0x0b]);
+    const skeleton = shapeSkeleton(componentOf(engineLike(referencing)))?.slots[0];
+    if (skeleton === undefined) throw new Error('no skeleton');
+    expect(WebAssembly.validate(skeleton as Uint8Array<ArrayBuffer>)).toBe(true);
+    expect(definedFunctions(skeleton)).toBe(4);
+    expect(sectionIds(skeleton)).toContain(0x09);
+  });
+});
 
 describe('importMemory', () => {
   it("turns a module's one memory into an import of the same limits, after its other imports", () => {

@@ -2,20 +2,20 @@ import { concatBytes } from '../../bytes';
 import {
   CORE_MODULE_VERSION,
   CoreSection,
+  ExternalKind,
   framed,
   LIMITS_HAS_MAX,
+  type Read,
+  readExports,
+  readImportKinds,
   readSections,
   readU32,
+  readVector,
   type Section,
   writeName,
   writeU32,
 } from './wasm-binary';
 
-const FUNCTION_KIND = 0;
-const TABLE_KIND = 1;
-const MEMORY_KIND = 2;
-const GLOBAL_KIND = 3;
-const TAG_KIND = 4;
 const I32_CONST = 0x41;
 const END = 0x0b;
 
@@ -76,20 +76,10 @@ function readI32(bytes: Uint8Array, offset: number): { value: number; next: numb
 
 /** The export name of memory 0, if the module exports it. */
 function memoryExportOf(bytes: Uint8Array, section: Section): string | undefined {
-  const count = readU32(bytes, section.start);
-  if (count === undefined) return undefined;
-  let cursor = count.next;
-  for (let i = 0; i < count.value; i++) {
-    const length = readU32(bytes, cursor);
-    if (length === undefined) return undefined;
-    const name = bytes.subarray(length.next, length.next + length.value);
-    const kind = bytes[length.next + length.value];
-    const index = readU32(bytes, length.next + length.value + 1);
-    if (kind === undefined || index === undefined || index.next > section.end) return undefined;
-    if (kind === MEMORY_KIND && index.value === 0) return new TextDecoder().decode(name);
-    cursor = index.next;
-  }
-  return undefined;
+  const memory = readExports(bytes, section)?.find(
+    (entry) => entry.kind === ExternalKind.memory && entry.index === 0,
+  );
+  return memory === undefined ? undefined : new TextDecoder().decode(memory.text);
 }
 
 /**
@@ -108,25 +98,18 @@ interface Segment {
 
 /** The segments of a data section, if every one is active on memory 0 at an `i32.const` offset. */
 function activeSegments(bytes: Uint8Array, section: Section): Segment[] | undefined {
-  const count = readU32(bytes, section.start);
-  if (count === undefined) return undefined;
-  const segments: Segment[] = [];
-  let cursor = count.next;
-  for (let i = 0; i < count.value; i++) {
+  const segments = readVector(bytes, section, (cursor): Read<Segment> => {
     // Flag 0: active, memory 0, then the offset expression. Passive segments (1) and explicit
     // memories (2) stay with the module.
     if (bytes[cursor] !== 0 || bytes[cursor + 1] !== I32_CONST) return undefined;
     const offset = readI32(bytes, cursor + 2);
     if (offset === undefined || bytes[offset.next] !== END) return undefined;
     const length = readU32(bytes, offset.next + 1);
-    if (length === undefined || length.next + length.value > section.end) return undefined;
-    segments.push({
-      offset: offset.value,
-      bytes: bytes.subarray(length.next, length.next + length.value),
-    });
-    cursor = length.next + length.value;
-  }
-  return cursor === section.end && segments.length > 0 ? segments : undefined;
+    if (length === undefined) return undefined;
+    const next = length.next + length.value;
+    return { value: { offset: offset.value, bytes: bytes.subarray(length.next, next) }, next };
+  });
+  return segments !== undefined && segments.length > 0 ? segments : undefined;
 }
 
 /**
@@ -191,32 +174,6 @@ export function splitDataImage(bytes: Uint8Array): SplitModule | undefined {
   return { code: [bytes.subarray(0, 8), ...kept], image: { memoryExport, ...runsOf(segments) } };
 }
 
-/** The offset after the limits at `offset`, if they are 32-bit limits. */
-function skipLimits(bytes: Uint8Array, offset: number): number | undefined {
-  const flags = bytes[offset];
-  if (flags === undefined || (flags & ~LIMITS_HAS_MAX) !== 0) return undefined;
-  const min = readU32(bytes, offset + 1);
-  if (min === undefined) return undefined;
-  return (flags & LIMITS_HAS_MAX) === 0 ? min.next : readU32(bytes, min.next)?.next;
-}
-
-/** The offset after the import entry at `offset`, and its kind; `undefined` if malformed. */
-function skipImport(bytes: Uint8Array, offset: number): { kind: number; next: number } | undefined {
-  const module = readU32(bytes, offset);
-  if (module === undefined) return undefined;
-  const name = readU32(bytes, module.next + module.value);
-  if (name === undefined) return undefined;
-  const kindAt = name.next + name.value;
-  const kind = bytes[kindAt];
-  let next: number | undefined;
-  if (kind === FUNCTION_KIND) next = readU32(bytes, kindAt + 1)?.next;
-  else if (kind === TABLE_KIND) next = skipLimits(bytes, kindAt + 2);
-  else if (kind === MEMORY_KIND) next = skipLimits(bytes, kindAt + 1);
-  else if (kind === GLOBAL_KIND) next = kindAt + 3;
-  else if (kind === TAG_KIND) next = readU32(bytes, kindAt + 2)?.next;
-  return kind === undefined || next === undefined ? undefined : { kind, next };
-}
-
 /** `parts[index]` (a whole section): its bytes, and where its content starts and ends. */
 function sectionAt(parts: readonly Uint8Array[], index: number) {
   const part = parts[index] as Uint8Array;
@@ -240,17 +197,13 @@ function soleMemory(section: ReturnType<typeof sectionAt>): SuppliedMemory | und
 function importsWithoutMemory(
   section: ReturnType<typeof sectionAt>,
 ): { count: number; entries: Uint8Array } | undefined {
-  if (section.start === undefined) return undefined;
-  const count = readU32(section.part, section.start);
-  if (count === undefined) return undefined;
-  let cursor = count.next;
-  for (let i = 0; i < count.value; i++) {
-    const entry = skipImport(section.part, cursor);
-    if (entry === undefined || entry.kind === MEMORY_KIND) return undefined;
-    cursor = entry.next;
-  }
-  if (cursor !== section.end) return undefined;
-  return { count: count.value, entries: section.part.subarray(count.next) };
+  const { part, start, end } = section;
+  if (start === undefined) return undefined;
+  const kinds = readImportKinds(part, { start, end });
+  const count = readU32(part, start);
+  if (kinds === undefined || kinds.includes(ExternalKind.memory) || count === undefined)
+    return undefined;
+  return { count: count.value, entries: part.subarray(count.next) };
 }
 
 /**
@@ -280,7 +233,7 @@ export function importMemory(
   const entry: number[] = [];
   writeName(MEMORY_IMPORT.module, entry);
   writeName(MEMORY_IMPORT.name, entry);
-  entry.push(MEMORY_KIND, LIMITS_HAS_MAX);
+  entry.push(ExternalKind.memory, LIMITS_HAS_MAX);
   writeU32(memory.initial, entry);
   writeU32(memory.maximum, entry);
   const imports = concatBytes(
