@@ -1,6 +1,6 @@
 import { appendFile, cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildExtension } from '@alga/cli';
 import { transpile } from '@bytecodealliance/jco';
@@ -95,6 +95,10 @@ describe('transpile cache', () => {
     expect([first.transpiled.origin, second.transpiled.origin]).toEqual(['jco', 'disk']);
     expect(second.transpiled.gluePath).toBe(first.transpiled.gluePath);
     expect(second.id).not.toBe(first.id);
+    // Isolates get the glue as a script made once, not a file to read and rewrite each.
+    expect(first.glueScript?.source).toMatch(/^\(function \(\) \{\n/);
+    expect(first.glueScript?.source).toContain('function instantiate(');
+    expect(second.glueScript).toBe(first.glueScript);
   });
 
   it("gives the source's buffer back once, only after the program is built and its files are written", async () => {
@@ -241,6 +245,22 @@ describe('transpile cache', () => {
       // The variant's own code, not the kitchen's: its main core module differs.
       const kitchen = await transpiled(dataDir, contentHash, component);
       expect(reused.written[0]?.sha256).not.toBe(kitchen.written[0]?.sha256);
+    });
+
+    it('are answered from the glue in hand while the record is written, and go to jco again when it cannot be', async () => {
+      const learnedIn = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
+      const learned = await transpiled(learnedIn, contentHash, component);
+      const shapes = relative(learnedIn, dirname(dirname(learned.gluePath)));
+      const dataDir = await mkdtemp(join(tmpdir(), 'alga-transpile-'));
+      // A file where the shape records go: no record can be written.
+      await mkdir(dirname(join(dataDir, shapes)), { recursive: true });
+      await writeFile(join(dataDir, shapes), 'not a folder');
+      const cache = new TranspileCache(dataDir);
+      const first = await cache.get(contentHash, component);
+      expect(first.origin).toBe('jco');
+      expect(Buffer.from(first.glue)).toEqual(await readFile(learned.gluePath));
+      await expect(first.files).rejects.toThrow();
+      expect((await cache.get(`sha256:${'e'.repeat(64)}`, variant)).origin).toBe('jco');
     });
 
     it('go to jco when the shape differs or its record was altered', async () => {

@@ -1,5 +1,8 @@
+import { mkdtemp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
@@ -77,16 +80,22 @@ describe('embedded runner observability', () => {
     expect(await runner.metrics.registry.metrics()).toMatch(
       /alga_runner_program_load_seconds_count\{origin="jco"\} 1\b/,
     );
-    // A restarted host on the same data folder reads the transpile back.
-    const restarted = createRunner({ ...onWorld(), isolation: { size: 1, spares: 0 } });
-    try {
-      const again: ProgramLoadedEvent[] = [];
-      restarted.events.on('program:loaded', (event) => again.push(event));
-      await restarted.warm(kitchen.contentHash);
-      expect(again.map((event) => event.origin)).toEqual(['disk']);
-    } finally {
-      await restarted.close();
-    }
+    // A host closed as soon as it has served reads the transpile back when restarted: the
+    // program was served before its files were written, and closing waits for them.
+    const dataDir = await mkdtemp(join(tmpdir(), 'alga-restart-'));
+    const origins: string[] = [];
+    const warmAndClose = async () => {
+      const host = createRunner({ ...onWorld(), dataDir, isolation: { size: 1, spares: 0 } });
+      host.events.on('program:loaded', (event) => origins.push(event.origin));
+      try {
+        await host.warm(kitchen.contentHash);
+      } finally {
+        await host.close();
+      }
+    };
+    await warmAndClose();
+    await warmAndClose();
+    expect(origins).toEqual(['jco', 'disk']);
   });
 
   it('emits start and end events with duration, memory, egress bytes and outcome', async () => {

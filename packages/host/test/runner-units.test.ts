@@ -13,7 +13,7 @@ import { Scheduler } from '../src/runner/pool/scheduler';
 import { parseExecuteRequest } from '../src/runner/request';
 import { ResponsePolicy } from '../src/runner/response-policy';
 import { linkClockDirectly } from '../src/runner/wasi/minimal';
-import { type Glue, loadGlue } from '../src/runner/worker/glue';
+import { type Glue, glueScript, loadGlue } from '../src/runner/worker/glue';
 import { LinearMemories } from '../src/runner/worker/memories';
 import { coreModule, section } from './helpers/wasm';
 
@@ -556,6 +556,16 @@ export const _util = {};
       expect(second.evaluations).toBe(1);
       expect(first.Task).not.toBe(second.Task);
     });
+  });
+
+  it('evaluates a script it is given without reading the file, and makes none of glue that needs a module', async () => {
+    const script = glueScript(glue(''));
+    const missing = pathToFileURL(join(tmpdir(), 'alga-no-such-glue', 'component.mjs')).href;
+    const loaded = await loadGlue(missing, undefined, script);
+    expect(call(loaded.next()).evaluations).toBe(1);
+    expect(script?.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(glueScript(glue("import { strict } from 'node:assert';\n"))).toBeUndefined();
+    await expect(loadGlue(missing)).rejects.toThrow(/ENOENT/);
   });
 
   it('imports glue that needs module features (import(), import.meta) as a module', async () => {

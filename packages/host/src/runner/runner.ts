@@ -600,6 +600,7 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
       await pool?.close();
       await recorder?.close();
       await debug.close();
+      await engine.flush();
     },
   };
 }

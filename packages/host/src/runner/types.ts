@@ -123,6 +123,9 @@ export interface Runner {
   warm(contentHash: string): Promise<void>;
   /** The runner's current state. */
   stats(): RunnerStats;
-  /** Stops accepting work, finishes flushing records and terminates every isolate. */
+  /**
+   * Stops accepting work, finishes flushing records, terminates every isolate and waits for the
+   * transpile cache's writes.
+   */
   close(): Promise<void>;
 }

@@ -2,10 +2,23 @@ import { pathToFileURL } from 'node:url';
 import { LRUCache } from 'lru-cache';
 import { computeDigest } from '../../bundle/hash';
 import type { ProgramLoadedEvent } from '../../observability/events';
+import { type GlueScript, glueScript } from '../worker/glue';
 import { type CompiledModule, compileAhead, compileCoreModules } from './compile';
 import { topLevelCoreModules } from './component-shape';
 import { WASM_PAGE_BYTES } from './memory-cap';
 import { type CoreModuleFile, TranspileCache, type TranspiledComponent } from './transpile-cache';
+
+/** Glue made into scripts, by the glue's bytes: every build of a shape shares its record's. */
+const scripts = new WeakMap<Uint8Array, GlueScript | null>();
+
+function scriptOf(glue: Uint8Array): GlueScript | undefined {
+  let script = scripts.get(glue);
+  if (script === undefined) {
+    script = glueScript(new TextDecoder().decode(glue)) ?? null;
+    scripts.set(glue, script);
+  }
+  return script ?? undefined;
+}
 
 /** A component ready to instantiate: transpiled glue plus compiled, memory-capped core modules. */
 export interface Program {
@@ -14,6 +27,8 @@ export interface Program {
   readonly contentHash: string;
   /** `file:` URL of the ESM glue. */
   readonly glueUrl: string;
+  /** The glue as a script, sent to worker isolates so they read nothing; none for glue that must be imported. */
+  readonly glueScript?: GlueScript;
   /** Where its glue is and how the transpile cache got it. */
   readonly transpiled: Pick<TranspiledComponent, 'gluePath' | 'origin'>;
   /** The extension and version the bundle's manifest names. */
@@ -79,6 +94,8 @@ export class Engine {
   readonly #source: ComponentSource;
   readonly #programs: LRUCache<string, Promise<Program>>;
   readonly #onLoaded: ((loaded: ProgramLoadedEvent) => void) | undefined;
+  /** Transpiles still on their way to the disk. */
+  readonly #writing = new Set<Promise<unknown>>();
 
   constructor(options: EngineOptions) {
     this.#transpiler = new TranspileCache(options.dataDir);
@@ -90,6 +107,14 @@ export class Engine {
   /** Programs compiled (or compiling) in this process. */
   get size(): number {
     return this.#programs.size;
+  }
+
+  /**
+   * Resolves once every transpile this engine made is on disk or failed to get there: a program
+   * is served before its files are written, and a host restarted after this finds them.
+   */
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.#writing]);
   }
 
   /** The program for `contentHash` under a memory cap of `maxPages`. */
@@ -118,20 +143,25 @@ export class Engine {
     // Every task still reading the component once the build returns or fails.
     const readers: Promise<unknown>[] = [];
     try {
-      // jco writes the component's core modules out verbatim, so they compile while the transpile
-      // cache finds or makes the glue (a new shape's skeleton goes through jco: 50-130 ms).
+      const componentDigest = loaded.componentDigest ?? computeDigest(loaded.component);
+      // The transpile cache's lookups (and a new shape's jco run, 20-90 ms) start first; jco
+      // writes the component's core modules out verbatim, so they compile meanwhile.
+      const transpiling = this.#transpiler.get(componentDigest, loaded.component);
       const coreModules = topLevelCoreModules(loaded.component);
       const ahead = coreModules === undefined ? undefined : compileAhead(coreModules, maxPages);
       for (const compile of ahead?.started ?? []) readers.push(compile.compiled);
-      const componentDigest = loaded.componentDigest ?? computeDigest(loaded.component);
-      const transpiled = await this.#transpiler.get(componentDigest, loaded.component);
+      const transpiled = await transpiling;
       readers.push(transpiled.files);
+      this.#writing.add(transpiled.files);
+      const written = () => this.#writing.delete(transpiled.files);
+      transpiled.files.then(written, written);
       const transpiledAt = performance.now();
-      // Compiled from the bytes in hand while they reach the disk. Isolates import the glue from
-      // there, so a glue among the files being written is waited for.
+      const script = scriptOf(transpiled.glue);
+      // Compiled from the bytes in hand while they reach the disk. Glue that is not a script is
+      // imported from the disk, so then the files are waited for.
       const [modules] = await Promise.all([
         compileCoreModules(transpiled.coreModules, maxPages, ahead),
-        transpiled.glueAmongFiles ? transpiled.files : undefined,
+        script === undefined ? transpiled.files : undefined,
       ]);
       const done = performance.now();
       this.#onLoaded?.({
@@ -148,6 +178,7 @@ export class Engine {
         id,
         contentHash,
         glueUrl: pathToFileURL(transpiled.gluePath).href,
+        ...(script === undefined ? {} : { glueScript: script }),
         transpiled: { gluePath: transpiled.gluePath, origin: transpiled.origin },
         extensionId: loaded.extensionId,
         version: loaded.version,

@@ -28,6 +28,8 @@ export interface CoreModuleBytes {
 export interface TranspiledComponent {
   /** Absolute path of the ESM glue (`instantiate(getCoreModule, imports, instantiateCore)`). */
   readonly gluePath: string;
+  /** The glue's bytes, as written to `gluePath`: isolates in this process get them by message. */
+  readonly glue: Uint8Array;
   /** Core modules the glue asks for by name: the bytes when this call wrote them, else the files. */
   readonly coreModules: ReadonlyArray<CoreModuleBytes | CoreModuleFile>;
   /**
@@ -36,12 +38,10 @@ export interface TranspiledComponent {
    */
   readonly origin: 'jco' | 'shape' | 'disk';
   /**
-   * The core module files with their digests, once they are on disk (with `gluePath`, when this
-   * call wrote it): what a child process reads.
+   * The core module files with their digests, once they and the glue at `gluePath` are on disk:
+   * what a child process reads.
    */
   readonly files: Promise<readonly CoreModuleFile[]>;
-  /** Whether the glue is among {@link files} still being written: import it once they are. */
-  readonly glueAmongFiles: boolean;
 }
 
 const metaSchema = z.object({
@@ -266,6 +266,15 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   );
 }
 
+/** The parsed JSON in `path`, or `undefined` when it cannot be read or parsed. */
+async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Writes `bytes` to a new file with as few calls as the kernel allows (`writeFile` takes 512 KiB per thread-pool round trip). */
 async function writeWhole(path: string, bytes: Uint8Array): Promise<void> {
   const handle = await open(path, 'wx');
@@ -318,11 +327,13 @@ async function writeStaged(
   return digests;
 }
 
-/** A shape record as checked: its glue (digest matched) and each module file's slot. */
+/** A shape record as checked or written: its glue (digest matched) and each module file's slot. */
 interface RecordedShape {
   readonly gluePath: string;
   readonly glue: Uint8Array;
   readonly modules: Readonly<Record<string, number>>;
+  /** Settles once the record is on disk (at once for one read from there); rejects if it could not be written. */
+  readonly written: Promise<void>;
 }
 
 /** A component's glue from its shape's record, and its own core modules by file name. */
@@ -330,6 +341,7 @@ interface FromShape {
   readonly key: string;
   readonly glue: Uint8Array;
   readonly gluePath: string;
+  readonly written: Promise<void>;
   readonly modules: Readonly<Record<string, Uint8Array>>;
 }
 
@@ -341,7 +353,8 @@ function withSlots(recorded: RecordedShape, shape: ComponentShape): FromShape | 
     if (!SAFE_NAME.test(name) || bytes === undefined) return undefined;
     modules[name] = bytes;
   }
-  return { key: shape.key, glue: recorded.glue, gluePath: recorded.gluePath, modules };
+  const { glue, gluePath, written } = recorded;
+  return { key: shape.key, glue, gluePath, written, modules };
 }
 
 /**
@@ -353,7 +366,7 @@ function withSlots(recorded: RecordedShape, shape: ComponentShape): FromShape | 
  * jco's glue depends only on a component's shape (see {@link componentShape}): its types,
  * imports, exports, instances and the linking sections of its core modules, never their code.
  * So jco does not see a component of a shape new to the cache: it transpiles the shape's
- * skeleton (see {@link shapeSkeleton}), 100 KB instead of 12 MB, in 50-70 ms instead of
+ * skeleton (see {@link shapeSkeleton}), 20 KB instead of 12 MB, in 20-60 ms instead of
  * 0.5-1 s. The cache records the glue for the shape and which core module section each module
  * file stands for; this component and every later one of the shape (a new build of the same
  * extension, or another with the same capabilities) are written from that record and their own
@@ -396,8 +409,13 @@ export class TranspileCache {
     const base = join(this.#root, `jco-${version}-g${GLUE_FORMAT}`);
     const dir = join(base, hex);
     const shape = componentShape(component);
-    const known = shape === undefined ? undefined : await this.#fromShape(base, shape, version);
-    const cached = await this.#read(dir, componentDigest, version, known);
+    // Both lookups at once: on a miss each is a thread-pool round trip, and a new shape's jco
+    // run waits for both.
+    const [known, meta] = await Promise.all([
+      shape === undefined ? undefined : this.#fromShape(base, shape, version),
+      readJson(join(dir, 'meta.json')),
+    ]);
+    const cached = await this.#read(dir, meta, componentDigest, version, known);
     if (cached !== undefined) return cached;
     if (shape !== undefined) {
       const reused = known ?? (await this.#learnShape(base, shape, component, version, url));
@@ -406,7 +424,7 @@ export class TranspileCache {
         // earlier build has it loaded and compiled already.
         return this.#write(dir, componentDigest, version, reused.glue, reused.modules, {
           origin: known === undefined ? 'jco' : 'shape',
-          shape: { key: shape.key, gluePath: reused.gluePath },
+          shape: reused,
         });
       }
     }
@@ -421,7 +439,7 @@ export class TranspileCache {
       modules[name] = files[name] as Uint8Array;
     }
     const prepared = prepareGlue(glue);
-    if (shape !== undefined) await this.#rememberShape(base, shape, version, prepared, modules);
+    if (shape !== undefined) this.#rememberShape(base, shape, version, prepared, modules);
     return this.#write(dir, componentDigest, version, prepared, modules, { origin: 'jco' });
   }
 
@@ -438,7 +456,7 @@ export class TranspileCache {
     modules: Readonly<Record<string, Uint8Array>>,
     from: {
       readonly origin: 'jco' | 'shape';
-      readonly shape?: { readonly key: string; readonly gluePath: string };
+      readonly shape?: Pick<FromShape, 'key' | 'gluePath' | 'written'>;
     },
   ): TranspiledComponent {
     const coreModules = Object.keys(modules).sort();
@@ -449,7 +467,7 @@ export class TranspileCache {
       coreModules,
       shape: from.shape?.key,
     }));
-    const files = digests.then((digestsOf) =>
+    const files = Promise.all([digests, from.shape?.written]).then(([digestsOf]) =>
       coreModules.map((name) => ({
         name,
         path: join(dir, name),
@@ -461,10 +479,10 @@ export class TranspileCache {
     files.catch(() => undefined);
     return {
       gluePath: from.shape?.gluePath ?? join(dir, GLUE),
+      glue,
       coreModules: coreModules.map((name) => ({ name, bytes: modules[name] as Uint8Array })),
       origin: from.origin,
       files,
-      glueAmongFiles: from.shape === undefined,
     };
   }
 
@@ -473,42 +491,45 @@ export class TranspileCache {
    * the component's core module sections, so the next component of this shape skips jco. Not
    * recorded when any module file is not a section as it stands (jco changed it).
    */
-  async #rememberShape(
+  #rememberShape(
     base: string,
     shape: ComponentShape,
     version: string,
     glue: Uint8Array,
     modules: Readonly<Record<string, Uint8Array>>,
-  ): Promise<void> {
+  ): void {
     const slotOf: Record<string, number> = {};
     for (const [name, bytes] of Object.entries(modules)) {
       const slot = shape.slots.findIndex((candidate) => sameBytes(candidate, bytes));
       if (slot < 0) return;
       slotOf[name] = slot;
     }
-    await this.#record(base, shape, version, glue, slotOf);
+    this.#record(base, shape, version, glue, slotOf).written.catch(() => undefined);
   }
 
-  /** Writes a shape record and keeps it; `undefined` when it could not be written. */
-  async #record(
+  /**
+   * Keeps a shape record and starts writing it: isolates in this process get the glue by
+   * message, so only a child process (through a component's `files`) and a restarted host wait
+   * for the disk. A record that cannot be written is forgotten, and the next component of the
+   * shape goes to jco again.
+   */
+  #record(
     base: string,
     shape: ComponentShape,
     version: string,
     glue: Uint8Array,
     slotOf: Readonly<Record<string, number>>,
-  ): Promise<RecordedShape | undefined> {
+  ): RecordedShape {
     const dir = join(base, SHAPES, shape.key);
-    try {
-      await writeStaged(dir, { [GLUE]: glue }, (digestsOf) => ({
-        jcoVersion: version,
-        glue: digestsOf[GLUE] as string,
-        modules: slotOf,
-      }));
-    } catch {
-      // Not recorded: the next component of this shape goes to jco again.
-      return undefined;
-    }
-    const recorded = { gluePath: join(dir, GLUE), glue, modules: slotOf };
+    const written = writeStaged(dir, { [GLUE]: glue }, (digestsOf) => ({
+      jcoVersion: version,
+      glue: digestsOf[GLUE] as string,
+      modules: slotOf,
+    })).then(() => undefined);
+    const recorded = { gluePath: join(dir, GLUE), glue, modules: slotOf, written };
+    written.catch(() => {
+      if (this.#shapes.get(shape.key) === recorded) this.#shapes.delete(shape.key);
+    });
     this.#shapes.set(shape.key, recorded);
     return recorded;
   }
@@ -546,8 +567,7 @@ export class TranspileCache {
     }
     // A slot with no file of its own would be a skeleton module jco inlined into the glue.
     if (new Set(Object.values(slotOf)).size !== skeleton.slots.length) return undefined;
-    const recorded = await this.#record(base, shape, version, prepareGlue(glue), slotOf);
-    return recorded === undefined ? undefined : withSlots(recorded, shape);
+    return withSlots(this.#record(base, shape, version, prepareGlue(glue), slotOf), shape);
   }
 
   /** The glue and core modules for a component of a shape seen before, if it was recorded intact. */
@@ -572,7 +592,12 @@ export class TranspileCache {
       return undefined;
     }
     if (sha256Hex(glue) !== recorded.glue) return this.#discard(dir);
-    const checked = { gluePath: join(dir, GLUE), glue, modules: recorded.modules };
+    const checked = {
+      gluePath: join(dir, GLUE),
+      glue,
+      modules: recorded.modules,
+      written: Promise.resolve(),
+    };
     const reused = withSlots(checked, shape);
     if (reused === undefined) return this.#discard(dir);
     this.#shapes.set(shape.key, checked);
@@ -580,23 +605,20 @@ export class TranspileCache {
   }
 
   /**
-   * The component as this cache wrote it earlier, if its folder checks out. When the component's
+   * The component as this cache wrote it earlier, if its folder checks out (`raw` is its
+   * `meta.json` as read, `undefined` when there is none). When the component's
    * shape is recorded (`known`), the glue is the record's and the core modules are cut from the
    * verified component in hand, so nothing large is read back or hashed again; otherwise the glue
    * is read and checked, and the core modules are the files (checked when they are read).
    */
   async #read(
     dir: string,
+    raw: unknown,
     componentDigest: string,
     version: string,
     known: FromShape | undefined,
   ): Promise<TranspiledComponent | undefined> {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8'));
-    } catch {
-      return undefined;
-    }
+    if (raw === undefined) return undefined;
     const meta = metaSchema.safeParse(raw);
     if (
       !meta.success ||
@@ -621,13 +643,13 @@ export class TranspileCache {
     ) {
       return {
         gluePath: fromShape.gluePath,
+        glue: fromShape.glue,
         coreModules: coreModules.map((name) => ({
           name,
           bytes: fromShape.modules[name] as Uint8Array,
         })),
         origin: 'disk',
-        files: Promise.resolve(stored),
-        glueAmongFiles: false,
+        files: fromShape.written.then(() => stored),
       };
     }
     const glueDigest = files[GLUE];
@@ -635,22 +657,19 @@ export class TranspileCache {
     // The shape record's copy first: isolates that loaded it for another build have it compiled.
     const candidates = [join(dir, GLUE)];
     if (shape !== undefined) candidates.unshift(join(dirname(dir), SHAPES, shape, GLUE));
-    let gluePath: string | undefined;
     for (const candidate of candidates) {
       const glue = await readFile(candidate).catch(() => undefined);
       if (glue !== undefined && sha256Hex(glue) === glueDigest) {
-        gluePath = candidate;
-        break;
+        return {
+          gluePath: candidate,
+          glue,
+          coreModules: stored,
+          origin: 'disk',
+          files: Promise.resolve(stored),
+        };
       }
     }
-    if (gluePath === undefined) return this.#discard(dir);
-    return {
-      gluePath,
-      coreModules: stored,
-      origin: 'disk',
-      files: Promise.resolve(stored),
-      glueAmongFiles: false,
-    };
+    return this.#discard(dir);
   }
 
   async #discard(dir: string): Promise<undefined> {

@@ -135,6 +135,7 @@ export class ThreadIsolate extends EventEmitter<IsolateEvents> implements Isolat
       type: 'load',
       programId: program.id,
       glueUrl: program.glueUrl,
+      ...(program.glueScript === undefined ? {} : { glueScript: program.glueScript }),
       modules: program.modules,
       memoryPages: program.memoryPages,
     });

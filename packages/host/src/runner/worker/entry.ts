@@ -178,7 +178,7 @@ function hostImports(): Record<string, Record<string, unknown>> {
 
 async function load(message: LoadMessage): Promise<Loaded> {
   return {
-    glue: await loadGlue(message.glueUrl, boot.codeCacheDir),
+    glue: await loadGlue(message.glueUrl, boot.codeCacheDir, message.glueScript),
     modules: new Map(message.modules.map((entry) => [entry.name, entry.module])),
     images: new Map(
       message.modules.flatMap((entry) =>

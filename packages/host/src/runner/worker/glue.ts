@@ -48,6 +48,24 @@ function scriptSource(source: string): string | undefined {
   return `(function () {\n${body}\nreturn instantiate;\n})()`;
 }
 
+/**
+ * jco's sync glue as the body of a script, with the digest that names its V8 code cache. Made
+ * once per glue where the glue is produced, so an isolate loading it reads, rewrites and hashes
+ * nothing (10-50 ms of a new program's first request on a busy host).
+ */
+export interface GlueScript {
+  readonly source: string;
+  /** Hex sha256 of {@link GlueScript.source}. */
+  readonly digest: string;
+}
+
+/** `glue` as a {@link GlueScript}, or `undefined` when it needs module features (it is imported). */
+export function glueScript(glue: string): GlueScript | undefined {
+  const source = scriptSource(glue);
+  if (source === undefined) return undefined;
+  return { source, digest: createHash('sha256').update(source).digest('hex') };
+}
+
 function readCodeCache(path: string | undefined): Buffer | undefined {
   if (path === undefined) return undefined;
   try {
@@ -65,29 +83,35 @@ function readCodeCache(path: string | undefined): Buffer | undefined {
  * a script compiled once (the bytecode is shared, the feedback is the instance's own), from
  * V8's code cache in `codeCacheDir` when one is there (named by the digest of the script, and
  * refused by V8 itself if its source or V8 differ). Glue that is not plain jco sync output is
- * imported as a module and shared.
+ * imported as a module and shared. `prepared` is the glue at `url` as a script, made by whoever
+ * sent it; without it the file is read.
  */
-export async function loadGlue(url: string, codeCacheDir?: string): Promise<Glue> {
+export async function loadGlue(
+  url: string,
+  codeCacheDir?: string,
+  prepared?: GlueScript,
+): Promise<Glue> {
   const path = fileURLToPath(url);
   // Read synchronously: an isolate reads a program's glue once, and an asynchronous read's
   // thread-pool round trips (open, stat, read, close) took 2 ms of a new isolate's 35 ms start.
-  const source = scriptSource(readFileSync(path, 'utf8'));
+  const script = prepared ?? glueScript(readFileSync(path, 'utf8'));
   const cachePath =
-    codeCacheDir === undefined || source === undefined
+    codeCacheDir === undefined || script === undefined
       ? undefined
-      : join(codeCacheDir, `${createHash('sha256').update(source).digest('hex')}.bin`);
+      : join(codeCacheDir, `${script.digest}.bin`);
   const cachedData = readCodeCache(cachePath);
-  if (source === undefined) {
+  if (script === undefined) {
     const glue = (await import(url)) as { instantiate: Instantiate };
     return { next: () => glue.instantiate, hasCodeCache: true, saveCodeCache: async () => {} };
   }
-  const script = new Script(source, {
+  const compiled = new Script(script.source, {
     filename: path,
     ...(cachedData === undefined ? {} : { cachedData }),
   });
-  let cached = cachePath === undefined || (cachedData !== undefined && !script.cachedDataRejected);
+  let cached =
+    cachePath === undefined || (cachedData !== undefined && !compiled.cachedDataRejected);
   return {
-    next: () => script.runInThisContext() as Instantiate,
+    next: () => compiled.runInThisContext() as Instantiate,
     get hasCodeCache() {
       return cached;
     },
@@ -97,7 +121,7 @@ export async function loadGlue(url: string, codeCacheDir?: string): Promise<Glue
       const staging = `${cachePath}.${randomUUID()}.tmp`;
       try {
         await mkdir(dirname(cachePath), { recursive: true });
-        await writeFile(staging, script.createCachedData());
+        await writeFile(staging, compiled.createCachedData());
         await rename(staging, cachePath);
       } catch {
         // Only a speed-up: a read-only or full disk leaves the next isolate compiling again.

@@ -1,6 +1,7 @@
 import type { DataImage } from '../engine/data-image';
 import type { CoreModuleFile } from '../engine/transpile-cache';
 import type { InstancePolicy } from '../types';
+import type { GlueScript } from './glue';
 
 /**
  * The isolate protocol: messages between the runner (trusted side) and an isolate (a worker
@@ -68,6 +69,8 @@ export interface LoadMessage {
   readonly type: 'load';
   readonly programId: string;
   readonly glueUrl: string;
+  /** The glue at `glueUrl` as a script, when it is one: the worker then reads nothing. */
+  readonly glueScript?: GlueScript;
   /** Each module with the data it was compiled without, if any (written into every instance). */
   readonly modules: ReadonlyArray<{
     readonly name: string;
