@@ -94,7 +94,7 @@ export interface ShapeSkeleton {
   readonly slots: readonly Uint8Array[];
 }
 
-/** A code section's content of `count` bodies that only trap, written into one buffer (an engine has ~16,000). */
+/** A code section's content of `count` bodies that only trap, written into one buffer (an engine has about 12,600). */
 function trappingBodies(count: number): Uint8Array {
   const prefix: number[] = [];
   writeU32(count, prefix);
@@ -160,9 +160,10 @@ function keptFunctions(
     if (known !== undefined) return known;
     const type = types[index - imported];
     if (type === undefined) return undefined;
-    renumbered.set(index, imported + keptTypes.length);
+    const kept = imported + keptTypes.length;
+    renumbered.set(index, kept);
     keptTypes.push(type);
-    return imported + keptTypes.length - 1;
+    return kept;
   };
 
   const exported: number[] = [];
