@@ -27,6 +27,8 @@ const report = new Report('coldstart', 'Cold start', args.quick);
 const samples = pick(args, 6, 2);
 const restartSamples = pick(args, 5, 1);
 const runId = Date.now().toString(36);
+/** How long the runner's transpile worker waits for another job before it stops. */
+const TRANSPILER_IDLE_MS = 30_000;
 
 // (1) publish -> first response, in a host whose workers are already up.
 const host = await createBenchHost();
@@ -342,8 +344,49 @@ report.target({
   op: '<=',
   ratio: `${(restartFigure.ratio ?? 0).toFixed(2)}x in-thread`,
 });
+// (3) a new shape once the transpile worker has stopped: publishes minutes apart, as most hosts
+// see them. In a process of its own (this one runs jco in its own thread for the stages above).
+const idleSamples = pick(args, 3, 0);
+if (idleSamples > 0) {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=@alga/source',
+      '--import',
+      'tsx',
+      join(BENCH_DIR, 'lib', 'child-idle.ts'),
+      String(TRANSPILER_IDLE_MS + 1_500),
+      String(idleSamples),
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  const [idle] = (await once(child, 'message')) as [
+    { firstInProcess: number; afterIdle: number[] },
+  ];
+  await once(child, 'exit');
+  const afterIdle = summarize(idle.afterIdle);
+  report.add({
+    id: 'coldstart.publish.after-idle',
+    label: 'publish -> first response, new shape, the transpile worker stopped (idle)',
+    unit: 'ms',
+    subject: afterIdle,
+    baseline: { label: 'new shape, transpile worker up', summary: first },
+    ratio: afterIdle.median / first.median,
+    overhead: afterIdle.median - first.median,
+  });
+  report.add({
+    id: 'coldstart.publish.first-in-process',
+    label: '  the first new shape in a new process (isolates and jco start)',
+    unit: 'ms',
+    subject: summarize([idle.firstInProcess]),
+  });
+}
+
 report.note(
   "Each publish sample publishes two components no cache keyed by bytes has seen: a new build of a known shape (a data segment added to its core module: new data, same code and capabilities), whose glue comes from the transpile cache's shape record, and a new shape (a custom section added to the component and to its first core module), for which jco transpiles the shape's skeleton and the engine code compiles afresh. Stages are re-measured by hand on the new-shape bytes after the timed requests; \"instantiate in the runner worker\" comes from the runner's invocation:end event.",
+);
+report.note(
+  `Idle: a new process publishes a new shape, then waits ${(TRANSPILER_IDLE_MS + 1_500) / 1000} s before each of the next (the transpile worker stops after ${TRANSPILER_IDLE_MS / 1000} s idle), as a host whose publishes come minutes apart; not in --quick.`,
 );
 report.note(
   'Restart: a new process opens the SQLite registry, bundle store and runner data folder of an earlier host (the transpile cache filled) and answers one gateway request; spawn time includes Node start-up and loading @alga/host through tsx.',

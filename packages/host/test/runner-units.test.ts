@@ -1,11 +1,13 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { shapeSkeleton } from '../src/runner/engine/component-shape';
 import { importMemory, splitDataImage, writeDataImage } from '../src/runner/engine/data-image';
+import { JcoCode, jcoCoreModulePaths } from '../src/runner/engine/jco-code';
 import { capMemory, WASM_PAGE_BYTES } from '../src/runner/engine/memory-cap';
+import { jcoToolchain } from '../src/runner/engine/transpile-cache';
 import { CORE_MODULE_VERSION, readExports, readSections } from '../src/runner/engine/wasm-binary';
 import { RunnerError } from '../src/runner/errors';
 import { createLimitPolicy, DEFAULT_LIMITS, effectiveLimits } from '../src/runner/limits';
@@ -610,5 +612,42 @@ export const _util = {};
       expect(call(second.next()).evaluations).toBe(1);
       expect(await readdir(cacheDir)).toEqual([name]);
     });
+  });
+});
+
+describe('JcoCode', () => {
+  it("finds the core module files jco's bindings generator and wasm-tools compile when jco loads", async () => {
+    const paths = await jcoCoreModulePaths(jcoToolchain().url);
+    expect(paths.length).toBeGreaterThanOrEqual(2);
+    for (const path of paths) {
+      const loaders = (await readdir(dirname(path))).filter((name) => name.endsWith('.js'));
+      const sources = await Promise.all(
+        loaders.map((name) => readFile(join(dirname(path), name), 'utf8')),
+      );
+      expect(sources.some((source) => source.includes(`new URL('./${basename(path)}'`))).toBe(true);
+    }
+  });
+
+  it('holds them compiled for the keep time from its last hold, then lets them go', async () => {
+    const { url } = jcoToolchain();
+    const code = new JcoCode({ keepMs: 1_000 });
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    expect(await code.held()).toEqual([]);
+    await code.hold(url);
+    const held = await code.held();
+    expect(held).toHaveLength((await jcoCoreModulePaths(url)).length);
+    for (const module of held) expect(module).toBeInstanceOf(WebAssembly.Module);
+    await sleep(600);
+    await code.hold(url);
+    await sleep(600);
+    expect(await code.held()).toEqual(held);
+    await sleep(500);
+    expect(await code.held()).toEqual([]);
+  });
+
+  it('holds nothing, and does not fail, where jco has no core module files', async () => {
+    const code = new JcoCode();
+    await code.hold(pathToFileURL(join(tmpdir(), 'no-jco', 'jco.js')).href);
+    expect(await code.held()).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { sha256Hex } from '../../bundle/hash';
 import { RunnerError } from '../errors';
 import { type ComponentShape, componentShape, shapeSkeleton } from './component-shape';
+import { JcoCode } from './jco-code';
 
 /** One core module of a transpiled component on disk. */
 export interface CoreModuleFile {
@@ -182,9 +183,12 @@ interface TranspileJob {
 
 /**
  * One transpile worker per process, started on demand and stopped when idle. Its one thread
- * does every transpile, so a burst of new components takes one core, not all of them.
+ * does every transpile, so a burst of new components takes one core, not all of them. jco's
+ * compiled code outlives a stopped worker for the next one (see {@link JcoCode}).
  */
 class Transpiler {
+  readonly #jcoCode = new JcoCode();
+  #jcoUrl = '';
   #worker: Worker | undefined;
   #idle: NodeJS.Timeout | undefined;
   #nextId = 1;
@@ -203,6 +207,7 @@ class Transpiler {
   }
 
   #start(jcoUrl: string): Worker {
+    this.#jcoUrl = jcoUrl;
     const worker = new Worker(TRANSPILE_WORKER, {
       eval: true,
       workerData: { jcoUrl },
@@ -254,7 +259,8 @@ class Transpiler {
   #stop(worker: Worker): void {
     if (this.#worker !== worker || this.#jobs.size > 0) return;
     this.#worker = undefined;
-    void worker.terminate();
+    // Held while the worker still has jco loaded, so the code it tiered up is what is held.
+    void this.#jcoCode.hold(this.#jcoUrl).finally(() => worker.terminate());
   }
 }
 
