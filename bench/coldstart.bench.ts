@@ -3,13 +3,12 @@
 // Each publish sample publishes two components no cache keyed by bytes has seen: a new build
 // of a known shape (new core module bytes: the code changed, the capabilities did not) and a new
 // shape (a component-level section added: jco must run, as for a new capability set).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ProgramLoadedEvent, packBundle, signBundle, verifyBundle } from '@alga/host';
 import { benchArgs, pick } from './lib/args';
+import { runScript } from './lib/child';
 import { loadDirect, transpileInFreshWorker, witRequest } from './lib/direct';
 import {
   ADMIN,
@@ -18,7 +17,7 @@ import {
   newBuildComponent,
   uniqueShapeComponent,
 } from './lib/fixtures';
-import { BENCH_DIR, Report } from './lib/report';
+import { Report } from './lib/report';
 import { createBenchStack } from './lib/stack';
 import { summarize } from './lib/stats';
 
@@ -238,21 +237,11 @@ interface RestartAnswer {
 }
 async function restart(mode: 'runner' | 'direct'): Promise<RestartAnswer & { processMs: number }> {
   const spawnedAt = performance.timeOrigin + performance.now();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      '--conditions=@alga/source',
-      '--import',
-      'tsx',
-      join(BENCH_DIR, 'lib', 'child-restart.ts'),
-      restartHost.root,
-      installed.extensionId,
-      mode,
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-  );
-  const [answer] = (await once(child, 'message')) as [RestartAnswer];
-  await once(child, 'exit');
+  const answer = (await runScript('child-restart.ts', [
+    restartHost.root,
+    installed.extensionId,
+    mode,
+  ])) as RestartAnswer;
   if (answer.status !== 200) throw new Error(`restart (${mode}) answered ${answer.status}`);
   return { ...answer, processMs: answer.respondedAt - spawnedAt };
 }
@@ -348,22 +337,10 @@ report.target({
 // see them. In a process of its own (this one runs jco in its own thread for the stages above).
 const idleSamples = pick(args, 3, 0);
 if (idleSamples > 0) {
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@alga/source',
-      '--import',
-      'tsx',
-      join(BENCH_DIR, 'lib', 'child-idle.ts'),
-      String(TRANSPILER_IDLE_MS + 1_500),
-      String(idleSamples),
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-  );
-  const [idle] = (await once(child, 'message')) as [
-    { firstInProcess: number; afterIdle: number[] },
-  ];
-  await once(child, 'exit');
+  const idle = (await runScript('child-idle.ts', [
+    String(TRANSPILER_IDLE_MS + 1_500),
+    String(idleSamples),
+  ])) as { firstInProcess: number; afterIdle: number[] };
   const afterIdle = summarize(idle.afterIdle);
   report.add({
     id: 'coldstart.publish.after-idle',

@@ -6,8 +6,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { generateSigningKey, signBundle } from '@alga/host';
+import { firstMessage, spawnScript } from './child';
 import { buildFixture, type FixtureName, PUBLISHER, packFixture } from './fixtures';
-import { BENCH_DIR } from './report';
 
 /** A server under load in its own process, so the load generator never shares its event loop. */
 export interface BenchServer {
@@ -20,8 +20,6 @@ export interface BenchServer {
   readonly child: ChildProcess;
   close(): Promise<void>;
 }
-
-const TSX = ['--conditions=@alga/source', '--import', 'tsx'];
 
 async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -38,15 +36,11 @@ export async function startChildServer(
   script: string,
   args: readonly string[] = [],
 ): Promise<BenchServer> {
-  const child = spawn(process.execPath, [...TSX, join(BENCH_DIR, 'lib', script), ...args], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const [message] = (await Promise.race([
-    once(child, 'message'),
-    once(child, 'exit').then(([code]) => {
-      throw new Error(`${script} exited with ${String(code)} before it was ready`);
-    }),
-  ])) as [{ url: string; paths: BenchServer['paths'] }];
+  const child = spawnScript(script, args);
+  const message = (await firstMessage(child, script)) as {
+    url: string;
+    paths: BenchServer['paths'];
+  };
   return {
     name,
     url: message.url,
