@@ -188,7 +188,6 @@ interface TranspileJob {
  */
 class Transpiler {
   readonly #jcoCode = new JcoCode();
-  #jcoUrl = '';
   #worker: Worker | undefined;
   #idle: NodeJS.Timeout | undefined;
   #nextId = 1;
@@ -207,7 +206,6 @@ class Transpiler {
   }
 
   #start(jcoUrl: string): Worker {
-    this.#jcoUrl = jcoUrl;
     const worker = new Worker(TRANSPILE_WORKER, {
       eval: true,
       workerData: { jcoUrl },
@@ -260,7 +258,7 @@ class Transpiler {
     if (this.#worker !== worker || this.#jobs.size > 0) return;
     this.#worker = undefined;
     // Held while the worker still has jco loaded, so the code it tiered up is what is held.
-    void this.#jcoCode.hold(this.#jcoUrl).finally(() => worker.terminate());
+    void this.#jcoCode.hold(jcoToolchain().url).finally(() => worker.terminate());
   }
 }
 
@@ -585,23 +583,17 @@ export class TranspileCache {
     const known = this.#shapes.get(shape.key);
     if (known !== undefined) return withSlots(known, shape);
     const dir = join(base, SHAPES, shape.key);
-    let recorded: z.infer<typeof shapeSchema>;
-    let glue: Uint8Array;
-    try {
-      const parsed = shapeSchema.safeParse(
-        JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')),
-      );
-      if (!parsed.success || parsed.data.jcoVersion !== version) return this.#discard(dir);
-      recorded = parsed.data;
-      glue = await readFile(join(dir, GLUE));
-    } catch {
-      return undefined;
-    }
-    if (sha256Hex(glue) !== recorded.glue) return this.#discard(dir);
+    const raw = await readJson(join(dir, 'meta.json'));
+    if (raw === undefined) return undefined;
+    const recorded = shapeSchema.safeParse(raw);
+    if (!recorded.success || recorded.data.jcoVersion !== version) return this.#discard(dir);
+    const glue = await readFile(join(dir, GLUE)).catch(() => undefined);
+    if (glue === undefined) return undefined;
+    if (sha256Hex(glue) !== recorded.data.glue) return this.#discard(dir);
     const checked = {
       gluePath: join(dir, GLUE),
       glue,
-      modules: recorded.modules,
+      modules: recorded.data.modules,
       written: Promise.resolve(),
     };
     const reused = withSlots(checked, shape);
