@@ -6,25 +6,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type PackedBundle,
-  type ProgramLoadedEvent,
-  packBundle,
-  signBundle,
-  verifyBundle,
-} from '@alga/host';
+import { type PackedBundle, type ProgramLoadedEvent, signBundle, verifyBundle } from '@alga/host';
 import { benchArgs, pick } from './lib/args';
 import { runScript } from './lib/child';
 import { loadDirect, transpileInFreshWorker, witRequest } from './lib/direct';
 import {
-  ADMIN,
   buildFixture,
   createBenchHost,
   newBuildComponent,
   uniqueShapeComponent,
 } from './lib/fixtures';
 import { Report } from './lib/report';
-import { createBenchStack } from './lib/stack';
+import { createBenchStack, publishAndCall } from './lib/stack';
 import { summarize } from './lib/stats';
 
 const args = benchArgs();
@@ -56,7 +49,7 @@ stack.runner.events.on('program:loaded', (event) => {
 
 const noop = await buildFixture('noop');
 // The noop shape has run once (a previous version), as it has for any extension's next build.
-const previous = await publishAndCall(noop.component, '1.0.0', 'previous');
+const previous = await publishAndCall(stack, noop, noop.component, '1.0.0', 'previous');
 if (previous.firstResponseMs <= 0) throw new Error('the previous version did not answer');
 const parts = {
   publish: [] as number[],
@@ -75,31 +68,14 @@ const parts = {
   call: [] as number[],
   direct: [] as number[],
 };
-/** Publishes `component` as version `version` for a new tenant; times publish and the first response. */
-async function publishAndCall(component: Uint8Array, version: string, tenantId: string) {
-  const packed = await packBundle({
-    'manifest.json': new TextEncoder().encode(JSON.stringify({ ...noop.manifest, version })),
-    'dist/component.wasm': component,
-  });
-  let started = performance.now();
-  const published = await host.publish(packed);
-  await host.registry.install(tenantId, published.extensionId, { version, actor: ADMIN });
-  const publishMs = performance.now() - started;
-  started = performance.now();
-  const response = await stack.gateway.fetch(
-    stack.request(published.extensionId, '/noop', { tenantId }),
-  );
-  await response.arrayBuffer();
-  const firstResponseMs = performance.now() - started;
-  if (response.status !== 200) throw new Error(`cold request answered ${response.status}`);
-  return { packed, publishMs, firstResponseMs };
-}
 
 /** Lets a load's work off the request path (records, pristine instances) finish before the next. */
 const SETTLE_MS = 500;
 const timedShapes: Array<{ component: Uint8Array; packed: PackedBundle }> = [];
 for (let i = 0; i < samples; i++) {
   const rebuilt = await publishAndCall(
+    stack,
+    noop,
     newBuildComponent(noop.component, (Date.now() + i) % 65_536),
     `1.1.${i + 1}`,
     `rebuild-${i}`,
@@ -108,6 +84,8 @@ for (let i = 0; i < samples; i++) {
 
   const component = uniqueShapeComponent(noop.component, `${runId}-${i}`);
   const { packed, publishMs, firstResponseMs } = await publishAndCall(
+    stack,
+    noop,
     component,
     `1.0.${i + 1}`,
     `cold-${i}`,

@@ -3,9 +3,8 @@
 // bench runs jco in its own thread, which would keep jco's code compiled for the runner's
 // worker as no host does. argv: how long to wait before each new shape (ms), how many.
 import { join } from 'node:path';
-import { packBundle } from '@alga/host';
-import { ADMIN, buildFixture, createBenchHost, uniqueShapeComponent } from './fixtures';
-import { createBenchStack } from './stack';
+import { buildFixture, createBenchHost, uniqueShapeComponent } from './fixtures';
+import { createBenchStack, publishAndCall } from './stack';
 
 const [waitMs = '31000', count = '1'] = process.argv.slice(2);
 const host = await createBenchHost();
@@ -13,22 +12,10 @@ const stack = await createBenchStack({ policy: 'fresh', dataDir: join(host.root,
 const noop = await buildFixture('noop');
 const tag = Date.now().toString(36);
 
-/** Publishes a component of a new shape as `version` for a new tenant; times its first response. */
+/** A component of a new shape published as `version`: its first response, in ms. */
 async function firstResponse(version: string): Promise<number> {
-  const packed = await packBundle({
-    'manifest.json': new TextEncoder().encode(JSON.stringify({ ...noop.manifest, version })),
-    'dist/component.wasm': uniqueShapeComponent(noop.component, `${tag}-${version}`),
-  });
-  const published = await host.publish(packed);
-  const tenantId = `idle-${version}`;
-  await host.registry.install(tenantId, published.extensionId, { version, actor: ADMIN });
-  const started = performance.now();
-  const response = await stack.gateway.fetch(
-    stack.request(published.extensionId, '/noop', { tenantId }),
-  );
-  await response.arrayBuffer();
-  if (response.status !== 200) throw new Error(`a new shape answered ${response.status}`);
-  return performance.now() - started;
+  const component = uniqueShapeComponent(noop.component, `${tag}-${version}`);
+  return (await publishAndCall(stack, noop, component, version, `idle-${version}`)).firstResponseMs;
 }
 
 const firstInProcess = await firstResponse('1.0.0');

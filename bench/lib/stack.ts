@@ -8,10 +8,12 @@ import {
   type ExecuteRequest,
   type Gateway,
   type InstancePolicy,
+  type PackedBundle,
+  packBundle,
   type RunnerOptions,
   signaturesFromRegistry,
 } from '@alga/host';
-import { type BenchHost, createBenchHost } from './fixtures';
+import { ADMIN, type BenchHost, createBenchHost, type Fixture } from './fixtures';
 import { BENCH_DIR } from './report';
 
 /** The runner data folder benches share, so warm figures never include a transpile. */
@@ -104,6 +106,35 @@ export async function createBenchStack(
       if (given === undefined) await host.close();
     },
   };
+}
+
+/**
+ * Publishes `component` with `fixture`'s manifest as version `version`, installs it for a new
+ * tenant `tenantId`, and times publish and install, then its first `/noop` through the gateway.
+ */
+export async function publishAndCall(
+  stack: BenchStack,
+  fixture: Fixture,
+  component: Uint8Array,
+  version: string,
+  tenantId: string,
+): Promise<{ packed: PackedBundle; publishMs: number; firstResponseMs: number }> {
+  const packed = await packBundle({
+    'manifest.json': new TextEncoder().encode(JSON.stringify({ ...fixture.manifest, version })),
+    'dist/component.wasm': component,
+  });
+  let started = performance.now();
+  const published = await stack.host.publish(packed);
+  await stack.host.registry.install(tenantId, published.extensionId, { version, actor: ADMIN });
+  const publishMs = performance.now() - started;
+  started = performance.now();
+  const response = await stack.gateway.fetch(
+    stack.request(published.extensionId, '/noop', { tenantId }),
+  );
+  await response.arrayBuffer();
+  const firstResponseMs = performance.now() - started;
+  if (response.status !== 200) throw new Error(`cold request answered ${response.status}`);
+  return { packed, publishMs, firstResponseMs };
 }
 
 /** A runner request for `path` (with its `?query`) of an extension, as the gateway would build it. */
