@@ -1,6 +1,7 @@
 // Warm invoke overhead: gateway.fetch(Request) -> runner -> worker -> guest handle -> Response,
 // in this process, against calling the same component's `handle` directly in this thread.
 import { benchArgs, pick } from './lib/args';
+import { startBareWorker } from './lib/bare-worker';
 import { loadDirect, witRequest } from './lib/direct';
 import { buildFixture, createBenchHost, jsonPayload } from './lib/fixtures';
 import { Report } from './lib/report';
@@ -41,6 +42,7 @@ const SETTLE_MS = 1500;
 const reuse = await warmStack('reuse');
 
 const noopProgram = await loadDirect((await buildFixture('noop')).component);
+const bareWorker = await startBareWorker((await buildFixture('noop')).component);
 const direct = {
   noop: noopProgram.instantiate(),
   json: (await loadDirect((await buildFixture('json')).component)).instantiate(),
@@ -119,6 +121,42 @@ report.add({
   overhead: runnerSummary.median - runnerBaseline.median,
 });
 
+// The floor of any host that keeps guests out of its main thread: the same call in a plain
+// worker, one postMessage each way; then the runner's own share above that floor.
+async function bareCall(): Promise<void> {
+  const response = await bareWorker.call(witRequest('GET', '/noop', undefined, 'noop'));
+  if (response.status !== 200) throw new Error(`bare worker answered ${response.status}`);
+}
+const bare = await samplePair(bareCall, () => directCall('noop'), { warmup, samples });
+const bareSummary = summarize(toUs(bare.subject));
+const bareBaseline = summarize(toUs(bare.baseline));
+report.add({
+  id: 'invoke.bare-worker.noop',
+  label: 'bare worker: handle() in a plain worker thread, one postMessage each way (no runner)',
+  unit: 'us',
+  subject: bareSummary,
+  baseline: { label: 'direct handle()', summary: bareBaseline },
+  ratio: bareSummary.median / bareBaseline.median,
+  overhead: bareSummary.median - bareBaseline.median,
+});
+const runnerOverBare = await samplePair(
+  () => reuse.runner.execute(executeRequest(noop, '/noop', { installId: 'bench-direct-runner' })),
+  bareCall,
+  { warmup, samples },
+);
+const overBare = summarize(toUs(runnerOverBare.subject));
+const bareAgain = summarize(toUs(runnerOverBare.baseline));
+report.add({
+  id: 'invoke.runner.over-bare',
+  label: 'runner.execute reuse noop vs the bare worker',
+  unit: 'us',
+  subject: overBare,
+  baseline: { label: 'bare worker', summary: bareAgain },
+  ratio: overBare.median / bareAgain.median,
+  overhead: overBare.median - bareAgain.median,
+});
+await bareWorker.close();
+
 // Throughput in process: requests in flight through gateway.fetch, against direct calls in a loop.
 const total = pick(args, 20_000, 1_500);
 const rounds = pick(args, 5, 2);
@@ -172,7 +210,7 @@ report.target({
   limit: 150,
   unit: 'us',
   op: '<=',
-  ratio: `${((medians['reuse.noop'] ?? 0) / (medians['reuse.direct.noop'] ?? 1)).toFixed(1)}x direct`,
+  ratio: `${((medians['reuse.noop'] ?? 0) / (medians['reuse.direct.noop'] ?? 1)).toFixed(1)}x direct; a bare worker adds ${Math.round(bareSummary.median - bareBaseline.median)} us`,
 });
 const fresh = await warmStack('fresh');
 await policyRows('fresh', fresh);
