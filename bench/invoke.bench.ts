@@ -1,7 +1,7 @@
 // Warm invoke overhead: gateway.fetch(Request) -> runner -> worker -> guest handle -> Response,
 // in this process, against calling the same component's `handle` directly in this thread.
 import { benchArgs, pick } from './lib/args';
-import { startBareWorker } from './lib/bare-worker';
+import { startBareWorker, startSpinWorker } from './lib/bare-worker';
 import { loadDirect, witRequest } from './lib/direct';
 import { buildFixture, createBenchHost, jsonPayload } from './lib/fixtures';
 import { Report } from './lib/report';
@@ -156,6 +156,31 @@ report.add({
   overhead: overBare.median - bareAgain.median,
 });
 await bareWorker.close();
+
+// Why a hand-off costs more here than a bare ping-pong suggests: how fast this thread wakes
+// when a worker answers, after waits of one length in a row (no guest). On this VM a thread
+// that keeps waiting longer than about 130 us wakes up much more slowly.
+const SHORT_WAIT_US = 60;
+const LONG_WAIT_US = 200;
+const spinWorker = startSpinWorker();
+async function wakeUps(busyUs: number): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await spinWorker.roundTrip(busyUs);
+  const wakes: number[] = [];
+  for (let i = 0; i < samples; i++) wakes.push(await spinWorker.roundTrip(busyUs));
+  return wakes;
+}
+const shortWake = summarize(await wakeUps(SHORT_WAIT_US));
+const longWake = summarize(await wakeUps(LONG_WAIT_US));
+await spinWorker.close();
+report.add({
+  id: 'invoke.wake.long',
+  label: `wake-up of this thread when a worker answers after ${LONG_WAIT_US} us (no guest)`,
+  unit: 'us',
+  subject: longWake,
+  baseline: { label: `after ${SHORT_WAIT_US} us`, summary: shortWake },
+  ratio: longWake.median / shortWake.median,
+  overhead: longWake.median - shortWake.median,
+});
 
 // Throughput in process: requests in flight through gateway.fetch, against direct calls in a loop.
 const total = pick(args, 20_000, 1_500);

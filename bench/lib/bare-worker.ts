@@ -39,3 +39,43 @@ export async function startBareWorker(component: Uint8Array): Promise<BareWorker
     },
   };
 }
+
+const SPIN_WORKER = `
+const { parentPort } = require('node:worker_threads');
+parentPort.on('message', ({ id, busyUs }) => {
+  const until = performance.now() + busyUs / 1000;
+  while (performance.now() < until);
+  parentPort.postMessage({ id, postedAt: performance.timeOrigin + performance.now() });
+});
+`;
+
+/**
+ * A worker that spins for `busyUs` microseconds and answers: a round trip with no guest.
+ * `roundTrip` resolves with how long the answer took to reach this thread (microseconds from
+ * the worker's `postMessage` to this thread's handler), which is how fast this thread woke.
+ */
+export function startSpinWorker(): {
+  roundTrip(busyUs: number): Promise<number>;
+  close(): Promise<void>;
+} {
+  const worker = new Worker(SPIN_WORKER, { eval: true });
+  const pending = new Map<number, (wakeUs: number) => void>();
+  let nextId = 0;
+  worker.on('message', ({ id, postedAt }: { id: number; postedAt: number }) => {
+    const wakeUs = (performance.timeOrigin + performance.now() - postedAt) * 1000;
+    pending.get(id)?.(wakeUs);
+    pending.delete(id);
+  });
+  return {
+    roundTrip(busyUs) {
+      const id = nextId++;
+      return new Promise((resolve) => {
+        pending.set(id, resolve);
+        worker.postMessage({ id, busyUs });
+      });
+    },
+    async close() {
+      await worker.terminate();
+    },
+  };
+}
