@@ -1,6 +1,28 @@
 import { Worker } from 'node:worker_threads';
 import type { WitRequest, WitResponse } from './direct';
 
+/** A worker that answers each `{ id, ... }` message with one `{ id, ... }` message. */
+function requester<Answer extends { id: number }>(worker: Worker) {
+  const pending = new Map<number, (answer: Answer) => void>();
+  let nextId = 0;
+  worker.on('message', (answer: Answer) => {
+    pending.get(answer.id)?.(answer);
+    pending.delete(answer.id);
+  });
+  return {
+    send(message: object): Promise<Answer> {
+      const id = nextId++;
+      return new Promise((resolve) => {
+        pending.set(id, resolve);
+        worker.postMessage({ ...message, id });
+      });
+    },
+    async close(): Promise<void> {
+      await worker.terminate();
+    },
+  };
+}
+
 /**
  * The same component called in a plain worker thread: one `postMessage` each way, no runner,
  * no pool, no limits. What any host that keeps guests out of its main thread pays at least,
@@ -16,27 +38,17 @@ export async function startBareWorker(component: Uint8Array): Promise<BareWorker
   const worker = new Worker(new URL('./bare-worker-entry.mjs', import.meta.url), {
     workerData: { component },
   });
-  const pending = new Map<number, (response: WitResponse) => void>();
-  let nextId = 0;
-  worker.on('message', (message: { id: number; response: WitResponse }) => {
-    pending.get(message.id)?.(message.response);
-    pending.delete(message.id);
-  });
-  await new Promise<void>((resolve, reject) => {
+  const ready = new Promise<void>((resolve, reject) => {
     worker.once('message', () => resolve());
     worker.once('error', reject);
   });
+  const requests = requester<{ id: number; response: WitResponse }>(worker);
+  await ready;
   return {
-    call(request) {
-      const id = nextId++;
-      return new Promise((resolve) => {
-        pending.set(id, resolve);
-        worker.postMessage({ id, request });
-      });
+    async call(request) {
+      return (await requests.send({ request })).response;
     },
-    async close() {
-      await worker.terminate();
-    },
+    close: requests.close,
   };
 }
 
@@ -58,24 +70,14 @@ export function startSpinWorker(): {
   roundTrip(busyUs: number): Promise<number>;
   close(): Promise<void>;
 } {
-  const worker = new Worker(SPIN_WORKER, { eval: true });
-  const pending = new Map<number, (wakeUs: number) => void>();
-  let nextId = 0;
-  worker.on('message', ({ id, postedAt }: { id: number; postedAt: number }) => {
-    const wakeUs = (performance.timeOrigin + performance.now() - postedAt) * 1000;
-    pending.get(id)?.(wakeUs);
-    pending.delete(id);
-  });
+  const requests = requester<{ id: number; postedAt: number }>(
+    new Worker(SPIN_WORKER, { eval: true }),
+  );
   return {
-    roundTrip(busyUs) {
-      const id = nextId++;
-      return new Promise((resolve) => {
-        pending.set(id, resolve);
-        worker.postMessage({ id, busyUs });
-      });
+    async roundTrip(busyUs) {
+      const { postedAt } = await requests.send({ busyUs });
+      return (performance.timeOrigin + performance.now() - postedAt) * 1000;
     },
-    async close() {
-      await worker.terminate();
-    },
+    close: requests.close,
   };
 }
