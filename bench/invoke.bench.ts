@@ -6,7 +6,7 @@ import { loadDirect, witRequest } from './lib/direct';
 import { buildFixture, createBenchHost, jsonPayload } from './lib/fixtures';
 import { Report } from './lib/report';
 import { createBenchStack, executeRequest } from './lib/stack';
-import { sample, samplePair, summarize, throughput } from './lib/stats';
+import { type Summary, sample, samplePair, summarize, throughput } from './lib/stats';
 
 const args = benchArgs();
 const report = new Report('invoke', 'Warm invoke overhead (in process)', args.quick);
@@ -20,6 +20,37 @@ const warmup = pick(args, 300, 50);
 const LOW_LOAD_GAP_MS = 30;
 const lowLoadSamples = pick(args, 300, 40);
 const toUs = (values: number[]) => values.map((value) => value * 1000);
+
+/** Adds a row in microseconds for `subject` against `baseline`, with their ratio and difference. */
+function addVersus(
+  row: { id: string; label: string; note?: string },
+  subject: Summary,
+  baselineLabel: string,
+  baseline: Summary,
+) {
+  return report.add({
+    ...row,
+    unit: 'us',
+    subject,
+    baseline: { label: baselineLabel, summary: baseline },
+    ratio: subject.median / baseline.median,
+    overhead: subject.median - baseline.median,
+  });
+}
+
+/** Adds a row for a {@link samplePair} run (milliseconds), in microseconds. */
+function addPair(
+  row: { id: string; label: string },
+  pair: { subject: number[]; baseline: number[] },
+  baselineLabel: string,
+) {
+  return addVersus(
+    row,
+    summarize(toUs(pair.subject)),
+    baselineLabel,
+    summarize(toUs(pair.baseline)),
+  );
+}
 
 const host = await createBenchHost();
 const noop = await host.publishAndInstall('noop', 'bench');
@@ -85,20 +116,14 @@ async function policyRows(policy: 'reuse' | 'fresh', stack: typeof reuse): Promi
       () => directCall(kind),
       { warmup, samples },
     );
-    const subject = summarize(toUs(pair.subject));
-    const baseline = summarize(toUs(pair.baseline));
-    medians[`${policy}.${id}`] = subject.median;
+    const figure = addPair(
+      { id: `invoke.${policy}.${id}`, label: `gateway.fetch ${policy} ${label}` },
+      pair,
+      'direct handle()',
+    );
+    medians[`${policy}.${id}`] = figure.subject.median;
     // Each policy's own paired baseline: the overhead compares samples taken side by side.
-    medians[`${policy}.direct.${id}`] = baseline.median;
-    report.add({
-      id: `invoke.${policy}.${id}`,
-      label: `gateway.fetch ${policy} ${label}`,
-      unit: 'us',
-      subject,
-      baseline: { label: 'direct handle()', summary: baseline },
-      ratio: subject.median / baseline.median,
-      overhead: subject.median - baseline.median,
-    });
+    medians[`${policy}.direct.${id}`] = figure.baseline?.summary.median ?? Number.NaN;
   }
 }
 await policyRows('reuse', reuse);
@@ -109,17 +134,11 @@ const runnerOnly = await samplePair(
   () => directCall('noop'),
   { warmup, samples },
 );
-const runnerSummary = summarize(toUs(runnerOnly.subject));
-const runnerBaseline = summarize(toUs(runnerOnly.baseline));
-report.add({
-  id: 'invoke.runner.noop',
-  label: 'runner.execute reuse noop (no gateway)',
-  unit: 'us',
-  subject: runnerSummary,
-  baseline: { label: 'direct handle()', summary: runnerBaseline },
-  ratio: runnerSummary.median / runnerBaseline.median,
-  overhead: runnerSummary.median - runnerBaseline.median,
-});
+addPair(
+  { id: 'invoke.runner.noop', label: 'runner.execute reuse noop (no gateway)' },
+  runnerOnly,
+  'direct handle()',
+);
 
 // The floor of any host that keeps guests out of its main thread: the same call in a plain
 // worker, one postMessage each way; then the runner's own share above that floor.
@@ -127,34 +146,24 @@ async function bareCall(): Promise<void> {
   const response = await bareWorker.call(witRequest('GET', '/noop', undefined, 'noop'));
   if (response.status !== 200) throw new Error(`bare worker answered ${response.status}`);
 }
-const bare = await samplePair(bareCall, () => directCall('noop'), { warmup, samples });
-const bareSummary = summarize(toUs(bare.subject));
-const bareBaseline = summarize(toUs(bare.baseline));
-report.add({
-  id: 'invoke.bare-worker.noop',
-  label: 'bare worker: handle() in a plain worker thread, one postMessage each way (no runner)',
-  unit: 'us',
-  subject: bareSummary,
-  baseline: { label: 'direct handle()', summary: bareBaseline },
-  ratio: bareSummary.median / bareBaseline.median,
-  overhead: bareSummary.median - bareBaseline.median,
-});
+const bare = addPair(
+  {
+    id: 'invoke.bare-worker.noop',
+    label: 'bare worker: handle() in a plain worker thread, one postMessage each way (no runner)',
+  },
+  await samplePair(bareCall, () => directCall('noop'), { warmup, samples }),
+  'direct handle()',
+);
 const runnerOverBare = await samplePair(
   () => reuse.runner.execute(executeRequest(noop, '/noop', { installId: 'bench-direct-runner' })),
   bareCall,
   { warmup, samples },
 );
-const overBare = summarize(toUs(runnerOverBare.subject));
-const bareAgain = summarize(toUs(runnerOverBare.baseline));
-report.add({
-  id: 'invoke.runner.over-bare',
-  label: 'runner.execute reuse noop vs the bare worker',
-  unit: 'us',
-  subject: overBare,
-  baseline: { label: 'bare worker', summary: bareAgain },
-  ratio: overBare.median / bareAgain.median,
-  overhead: overBare.median - bareAgain.median,
-});
+addPair(
+  { id: 'invoke.runner.over-bare', label: 'runner.execute reuse noop vs the bare worker' },
+  runnerOverBare,
+  'bare worker',
+);
 await bareWorker.close();
 
 // Why a hand-off costs more here than a bare ping-pong suggests: how fast this thread wakes
@@ -172,15 +181,15 @@ async function wakeUps(busyUs: number): Promise<number[]> {
 const shortWake = summarize(await wakeUps(SHORT_WAIT_US));
 const longWake = summarize(await wakeUps(LONG_WAIT_US));
 await spinWorker.close();
-report.add({
-  id: 'invoke.wake.long',
-  label: `wake-up of this thread when a worker answers after ${LONG_WAIT_US} us (no guest)`,
-  unit: 'us',
-  subject: longWake,
-  baseline: { label: `after ${SHORT_WAIT_US} us`, summary: shortWake },
-  ratio: longWake.median / shortWake.median,
-  overhead: longWake.median - shortWake.median,
-});
+addVersus(
+  {
+    id: 'invoke.wake.long',
+    label: `wake-up of this thread when a worker answers after ${LONG_WAIT_US} us (no guest)`,
+  },
+  longWake,
+  `after ${SHORT_WAIT_US} us`,
+  shortWake,
+);
 
 // Throughput in process: requests in flight through gateway.fetch, against direct calls in a loop.
 const total = pick(args, 20_000, 1_500);
@@ -235,7 +244,7 @@ report.target({
   limit: 150,
   unit: 'us',
   op: '<=',
-  ratio: `${((medians['reuse.noop'] ?? 0) / (medians['reuse.direct.noop'] ?? 1)).toFixed(1)}x direct; a bare worker adds ${Math.round(bareSummary.median - bareBaseline.median)} us`,
+  ratio: `${((medians['reuse.noop'] ?? 0) / (medians['reuse.direct.noop'] ?? 1)).toFixed(1)}x direct; a bare worker adds ${Math.round(bare.overhead ?? Number.NaN)} us`,
 });
 const fresh = await warmStack('fresh');
 await policyRows('fresh', fresh);
@@ -263,19 +272,17 @@ for (const [load, gapMs] of [
       ...(gapMs === undefined ? {} : { gapMs }),
     },
   );
-  const freshSummary = summarize(toUs(policies.subject));
-  const reuseSummary = summarize(toUs(policies.baseline));
   const spareShare = freshServed === 0 ? 0 : fromSpare / freshServed;
-  const figure = report.add({
-    id: `invoke.fresh-vs-reuse.${gapMs === undefined ? 'busy' : 'low-load'}`,
-    label: `gateway.fetch fresh noop vs reuse, ${load}`,
-    unit: 'us',
-    subject: freshSummary,
-    baseline: { label: 'reuse', summary: reuseSummary },
-    ratio: freshSummary.median / reuseSummary.median,
-    overhead: freshSummary.median - reuseSummary.median,
-    note: `${Math.round(spareShare * 100)}% of fresh requests took a pristine instance`,
-  });
+  const figure = addVersus(
+    {
+      id: `invoke.fresh-vs-reuse.${gapMs === undefined ? 'busy' : 'low-load'}`,
+      label: `gateway.fetch fresh noop vs reuse, ${load}`,
+      note: `${Math.round(spareShare * 100)}% of fresh requests took a pristine instance`,
+    },
+    summarize(toUs(policies.subject)),
+    'reuse',
+    summarize(toUs(policies.baseline)),
+  );
   if (gapMs !== undefined) {
     report.target({
       id: 'invoke.fresh.added',
@@ -321,17 +328,14 @@ for (let i = 0; i < lowLoadSamples; i++) {
   direct.noop.handle(request);
   warmCalls.push(performance.now() - started);
 }
-const firstCall = summarize(toUs(firstCalls));
-const warmCall = summarize(toUs(warmCalls));
-report.add({
-  id: 'invoke.direct.first-call',
-  label: 'direct: first handle() on a never-run instance (made beforehand)',
-  unit: 'us',
-  subject: firstCall,
-  baseline: { label: 'warm instance', summary: warmCall },
-  ratio: firstCall.median / warmCall.median,
-  overhead: firstCall.median - warmCall.median,
-});
+addPair(
+  {
+    id: 'invoke.direct.first-call',
+    label: 'direct: first handle() on a never-run instance (made beforehand)',
+  },
+  { subject: firstCalls, baseline: warmCalls },
+  'warm instance',
+);
 
 // Process isolation (child processes instead of worker threads), runner.execute alone.
 const processStacks = {
@@ -358,17 +362,14 @@ for (const [policy, stack] of Object.entries(processStacks)) {
       ? { warmup: 10, samples: lowLoadSamples, gapMs: LOW_LOAD_GAP_MS }
       : { warmup, samples },
   );
-  const subject = summarize(toUs(pair.subject));
-  const baseline = summarize(toUs(pair.baseline));
-  report.add({
-    id: `invoke.process.${policy}`,
-    label: `runner.execute ${policy} noop, process isolation${policy === 'fresh' ? ', low load' : ''}`,
-    unit: 'us',
-    subject,
-    baseline: { label: 'direct handle()', summary: baseline },
-    ratio: subject.median / baseline.median,
-    overhead: subject.median - baseline.median,
-  });
+  addPair(
+    {
+      id: `invoke.process.${policy}`,
+      label: `runner.execute ${policy} noop, process isolation${policy === 'fresh' ? ', low load' : ''}`,
+    },
+    pair,
+    'direct handle()',
+  );
   await stack.close();
 }
 
