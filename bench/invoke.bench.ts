@@ -72,8 +72,9 @@ const SETTLE_MS = 1500;
 // pristine instance in the background, which would slow whatever is sampled next.
 const reuse = await warmStack('reuse');
 
-const noopProgram = await loadDirect((await buildFixture('noop')).component);
-const bareWorker = await startBareWorker((await buildFixture('noop')).component);
+const noopComponent = (await buildFixture('noop')).component;
+const noopProgram = await loadDirect(noopComponent);
+const bareWorker = await startBareWorker(noopComponent);
 const direct = {
   noop: noopProgram.instantiate(),
   json: (await loadDirect((await buildFixture('json')).component)).instantiate(),
@@ -116,14 +117,17 @@ async function policyRows(policy: 'reuse' | 'fresh', stack: typeof reuse): Promi
       () => directCall(kind),
       { warmup, samples },
     );
-    const figure = addPair(
-      { id: `invoke.${policy}.${id}`, label: `gateway.fetch ${policy} ${label}` },
-      pair,
-      'direct handle()',
-    );
-    medians[`${policy}.${id}`] = figure.subject.median;
+    const subject = summarize(toUs(pair.subject));
+    const baseline = summarize(toUs(pair.baseline));
+    medians[`${policy}.${id}`] = subject.median;
     // Each policy's own paired baseline: the overhead compares samples taken side by side.
-    medians[`${policy}.direct.${id}`] = figure.baseline?.summary.median ?? Number.NaN;
+    medians[`${policy}.direct.${id}`] = baseline.median;
+    addVersus(
+      { id: `invoke.${policy}.${id}`, label: `gateway.fetch ${policy} ${label}` },
+      subject,
+      'direct handle()',
+      baseline,
+    );
   }
 }
 await policyRows('reuse', reuse);
