@@ -101,14 +101,12 @@ for (const { id, label, guest, main, baselineLabel } of cases) {
   ).map((ms) => ms * 1000);
   const subject = summarize(guestTimes);
   const baseline = summarize(mainTimes);
-  report.add({
+  report.compare({
     id: `capability.${id}`,
     label: `${label}, from the guest`,
     unit: 'us',
     subject,
     baseline: { label: baselineLabel, summary: baseline },
-    ratio: subject.median / baseline.median,
-    overhead: subject.median - baseline.median,
   });
 }
 const opens = await sample(

@@ -133,25 +133,21 @@ await stack.close();
 
 const rebuiltFirst = summarize(parts.knownShape);
 const rebuiltBaseline = summarize(parts.knownShapeBaseline);
-const rebuiltFigure = report.add({
+const rebuiltFigure = report.compare({
   id: 'coldstart.publish.known-shape',
   label: 'publish -> first response, new build of a known shape (no jco run)',
   unit: 'ms',
   subject: rebuiltFirst,
   baseline: { label: 'in-thread compile+instantiate+call', summary: rebuiltBaseline },
-  ratio: rebuiltFirst.median / rebuiltBaseline.median,
-  overhead: rebuiltFirst.median - rebuiltBaseline.median,
 });
 const first = summarize(parts.firstResponse);
 const direct = summarize(parts.direct);
-const publishFigure = report.add({
+const publishFigure = report.compare({
   id: 'coldstart.publish.first-response',
   label: 'publish -> first response, new shape (jco transpiles)',
   unit: 'ms',
   subject: first,
   baseline: { label: 'in-thread transpile+compile+instantiate+call', summary: direct },
-  ratio: first.median / direct.median,
-  overhead: first.median - direct.median,
 });
 report.add({
   id: 'coldstart.publish.publish',
@@ -253,14 +249,12 @@ for (let i = 0; i < restartSamples; i++) {
 }
 const restartFirst = summarize(restarts.runner.map((run) => run.firstResponseMs));
 const restartDirect = summarize(restarts.direct.map((run) => run.firstResponseMs));
-const restartFigure = report.add({
+const restartFigure = report.compare({
   id: 'coldstart.restart.first-response',
   label: 'restart: runner created -> first response (disk cache)',
   unit: 'ms',
   subject: restartFirst,
   baseline: { label: 'in-thread load from a disk transpile cache + call', summary: restartDirect },
-  ratio: restartFirst.median / restartDirect.median,
-  overhead: restartFirst.median - restartDirect.median,
 });
 const restartLoads = restarts.runner.map((run) => {
   if (run.load?.origin !== 'disk') throw new Error(`a restart loaded from ${run.load?.origin}`);
@@ -307,14 +301,12 @@ report.add({
 });
 const processRunner = summarize(restarts.runnerProcess);
 const processDirect = summarize(restarts.directProcess);
-report.add({
+report.compare({
   id: 'coldstart.restart.process',
   label: 'restart: process spawn -> first response',
   unit: 'ms',
   subject: processRunner,
   baseline: { label: 'spawn -> in-thread first call', summary: processDirect },
-  ratio: processRunner.median / processDirect.median,
-  overhead: processRunner.median - processDirect.median,
 });
 report.target({
   id: 'coldstart.restart',
@@ -334,14 +326,12 @@ if (idleSamples > 0) {
     String(idleSamples),
   ])) as { firstInProcess: number; afterIdle: number[] };
   const afterIdle = summarize(idle.afterIdle);
-  report.add({
+  report.compare({
     id: 'coldstart.publish.after-idle',
     label: 'publish -> first response, new shape, the transpile worker stopped (idle)',
     unit: 'ms',
     subject: afterIdle,
     baseline: { label: 'new shape, transpile worker up', summary: first },
-    ratio: afterIdle.median / first.median,
-    overhead: afterIdle.median - first.median,
   });
   report.add({
     id: 'coldstart.publish.first-in-process',

@@ -6,7 +6,7 @@ import { loadDirect, witRequest } from './lib/direct';
 import { buildFixture, createBenchHost, jsonPayload } from './lib/fixtures';
 import { Report } from './lib/report';
 import { createBenchStack, executeRequest } from './lib/stack';
-import { type Summary, sample, samplePair, summarize, throughput } from './lib/stats';
+import { sample, samplePair, summarize, throughput } from './lib/stats';
 
 const args = benchArgs();
 const report = new Report('invoke', 'Warm invoke overhead (in process)', args.quick);
@@ -21,35 +21,18 @@ const LOW_LOAD_GAP_MS = 30;
 const lowLoadSamples = pick(args, 300, 40);
 const toUs = (values: number[]) => values.map((value) => value * 1000);
 
-/** Adds a row in microseconds for `subject` against `baseline`, with their ratio and difference. */
-function addVersus(
-  row: { id: string; label: string; note?: string },
-  subject: Summary,
-  baselineLabel: string,
-  baseline: Summary,
-) {
-  return report.add({
-    ...row,
-    unit: 'us',
-    subject,
-    baseline: { label: baselineLabel, summary: baseline },
-    ratio: subject.median / baseline.median,
-    overhead: subject.median - baseline.median,
-  });
-}
-
-/** Adds a row for a {@link samplePair} run (milliseconds), in microseconds. */
+/** Adds a row in microseconds for a {@link samplePair} run (milliseconds). */
 function addPair(
-  row: { id: string; label: string },
+  row: { id: string; label: string; note?: string },
   pair: { subject: number[]; baseline: number[] },
   baselineLabel: string,
 ) {
-  return addVersus(
-    row,
-    summarize(toUs(pair.subject)),
-    baselineLabel,
-    summarize(toUs(pair.baseline)),
-  );
+  return report.compare({
+    ...row,
+    unit: 'us',
+    subject: summarize(toUs(pair.subject)),
+    baseline: { label: baselineLabel, summary: summarize(toUs(pair.baseline)) },
+  });
 }
 
 const host = await createBenchHost();
@@ -122,12 +105,13 @@ async function policyRows(policy: 'reuse' | 'fresh', stack: typeof reuse): Promi
     medians[`${policy}.${id}`] = subject.median;
     // Each policy's own paired baseline: the overhead compares samples taken side by side.
     medians[`${policy}.direct.${id}`] = baseline.median;
-    addVersus(
-      { id: `invoke.${policy}.${id}`, label: `gateway.fetch ${policy} ${label}` },
+    report.compare({
+      id: `invoke.${policy}.${id}`,
+      label: `gateway.fetch ${policy} ${label}`,
+      unit: 'us',
       subject,
-      'direct handle()',
-      baseline,
-    );
+      baseline: { label: 'direct handle()', summary: baseline },
+    });
   }
 }
 await policyRows('reuse', reuse);
@@ -185,15 +169,13 @@ async function wakeUps(busyUs: number): Promise<number[]> {
 const shortWake = summarize(await wakeUps(SHORT_WAIT_US));
 const longWake = summarize(await wakeUps(LONG_WAIT_US));
 await spinWorker.close();
-addVersus(
-  {
-    id: 'invoke.wake.long',
-    label: `wake-up of this thread when a worker answers after ${LONG_WAIT_US} us (no guest)`,
-  },
-  longWake,
-  `after ${SHORT_WAIT_US} us`,
-  shortWake,
-);
+report.compare({
+  id: 'invoke.wake.long',
+  label: `wake-up of this thread when a worker answers after ${LONG_WAIT_US} us (no guest)`,
+  unit: 'us',
+  subject: longWake,
+  baseline: { label: `after ${SHORT_WAIT_US} us`, summary: shortWake },
+});
 
 // Throughput in process: requests in flight through gateway.fetch, against direct calls in a loop.
 const total = pick(args, 20_000, 1_500);
@@ -277,15 +259,14 @@ for (const [load, gapMs] of [
     },
   );
   const spareShare = freshServed === 0 ? 0 : fromSpare / freshServed;
-  const figure = addVersus(
+  const figure = addPair(
     {
       id: `invoke.fresh-vs-reuse.${gapMs === undefined ? 'busy' : 'low-load'}`,
       label: `gateway.fetch fresh noop vs reuse, ${load}`,
       note: `${Math.round(spareShare * 100)}% of fresh requests took a pristine instance`,
     },
-    summarize(toUs(policies.subject)),
+    policies,
     'reuse',
-    summarize(toUs(policies.baseline)),
   );
   if (gapMs !== undefined) {
     report.target({

@@ -120,14 +120,12 @@ for (let i = 0; i < samples; i++) {
 }
 const replacedSummary = summarize(replaced);
 const floor = summarize(spawnFloor);
-report.add({
+report.compare({
   id: 'limits.replace.next-request',
   label: 'runner: 504 -> next request answered (1 isolate, no spare)',
   unit: 'ms',
   subject: replacedSummary,
   baseline: { label: 'bare Worker spawn to first message', summary: floor },
-  ratio: replacedSummary.median / floor.median,
-  overhead: replacedSummary.median - floor.median,
 });
 report.add({
   id: 'limits.replace.warm',

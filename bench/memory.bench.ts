@@ -81,14 +81,12 @@ for (const [policy, label] of [
   ['fresh', 'RSS per install served fresh (one pristine instance per program, not per install)'],
 ] as const) {
   const subject = summarize(samples[policy]);
-  report.add({
+  report.compare({
     id: `memory.per-install.${policy}`,
     label,
     unit: 'MB',
     subject,
     baseline: { label: 'one more instance in this thread', summary: direct },
-    ratio: subject.median / direct.median,
-    overhead: subject.median - direct.median,
   });
 }
 

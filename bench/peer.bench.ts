@@ -100,32 +100,26 @@ for (const [fn, workload] of Object.entries(workloads) as Array<
   const algaThread = us(times.algaThread);
   const extismWorker = us(times.extismWorker);
   const extismThread = us(times.extismThread);
-  report.add({
+  report.compare({
     id: `peer.${fn}.alga-vs-extism`,
     label: `${workload.label}: Alga runner.execute (worker)`,
     unit: 'us',
     subject: algaWorker,
     baseline: { label: 'Extism plugin.call, runInWorker', summary: extismWorker },
-    ratio: algaWorker.median / extismWorker.median,
-    overhead: algaWorker.median - extismWorker.median,
   });
-  report.add({
+  report.compare({
     id: `peer.${fn}.alga`,
     label: `  Alga worker vs its own thread (host overhead)`,
     unit: 'us',
     subject: algaWorker,
     baseline: { label: 'handle() in this thread', summary: algaThread },
-    ratio: algaWorker.median / algaThread.median,
-    overhead: algaWorker.median - algaThread.median,
   });
-  report.add({
+  report.compare({
     id: `peer.${fn}.extism`,
     label: `  Extism worker vs its own thread (host overhead)`,
     unit: 'us',
     subject: extismWorker,
     baseline: { label: 'plugin.call, in thread', summary: extismThread },
-    ratio: extismWorker.median / extismThread.median,
-    overhead: extismWorker.median - extismThread.median,
   });
 }
 

@@ -236,6 +236,23 @@ export class Report {
     return stored;
   }
 
+  /**
+   * Adds a latency figure against its baseline, with the ratio and the overhead worked out from
+   * the two medians (subject over baseline, subject minus baseline).
+   */
+  compare(
+    figure: Omit<Figure, 'baseline' | 'ratio' | 'overhead'> & {
+      readonly baseline: NonNullable<Figure['baseline']>;
+    },
+  ): Figure {
+    const { subject, baseline } = figure;
+    return this.add({
+      ...figure,
+      ratio: subject.median / baseline.summary.median,
+      overhead: subject.median - baseline.summary.median,
+    });
+  }
+
   /** Checks a target against a value measured in this run. */
   target(target: Omit<Target, 'met'>): Target {
     const met = target.op === '<=' ? target.value <= target.limit : target.value >= target.limit;
