@@ -124,6 +124,7 @@ export { MAX_KV_KEY_BYTES, MAX_KV_LIST_LIMIT } from './registry/kv.js';
 export { MemoryRegistryStore } from './registry/memory-store.js';
 export type {
   ActorOptions,
+  ExtensionSummary,
   GrantOptions,
   InstallOptions,
   InstallSummary,
@@ -135,6 +136,8 @@ export type {
   ResolvedInstall,
   SaveSettingsOptions,
   UpgradeOptions,
+  VersionDetail,
+  VersionSummary,
 } from './registry/registry.js';
 export { createRegistry, DEFAULT_RESOLVE_CACHE_TTL_MS } from './registry/registry.js';
 export type {

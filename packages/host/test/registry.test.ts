@@ -170,6 +170,88 @@ describe('publish', () => {
   });
 });
 
+describe('catalog', () => {
+  it('lists every extension with its versions in publish order, without manifests or signatures', async () => {
+    const first = await publish();
+    const second = await publish({ version: '1.1.0' });
+    await t.registry.yank(EXT, '1.0.0', { actor: ADMIN });
+    const catalog = await t.registry.listExtensions({ actor: ADMIN });
+    expect(catalog).toEqual([
+      {
+        extensionId: EXT,
+        publisher: 'example',
+        createdAt: '2030-01-01T00:00:00.000Z',
+        versions: [
+          expect.objectContaining({
+            version: '1.0.0',
+            contentHash: first.contentHash,
+            state: 'yanked',
+          }),
+          expect.objectContaining({
+            version: '1.1.0',
+            contentHash: second.contentHash,
+            state: 'active',
+          }),
+        ],
+      },
+    ]);
+    const listed = catalog[0]?.versions[1];
+    expect(listed).toMatchObject({
+      extensionId: EXT,
+      publisher: 'example',
+      publisherKeyId: t.key.keyId,
+      publishedAt: '2030-01-01T00:00:00.000Z',
+      componentSize: 8,
+    });
+    expect(listed?.bundleSize).toBeGreaterThan(0);
+    expect(Object.keys(listed ?? {})).not.toContain('manifest');
+    expect(Object.keys(listed ?? {})).not.toContain('signature');
+  });
+
+  it('gives one version with its parsed manifest, and NOT_FOUND for a version never published', async () => {
+    const published = await publish({ version: '2.0.0' });
+    const detail = await t.registry.getVersion(EXT, '2.0.0', { actor: ADMIN });
+    expect(detail).toMatchObject({
+      extensionId: EXT,
+      version: '2.0.0',
+      contentHash: published.contentHash,
+      state: 'active',
+    });
+    expect(detail.manifest.name).toBe(EXT);
+    expect(detail.manifest.version).toBe('2.0.0');
+    const missing = await t.registry.getVersion(EXT, '9.9.9', { actor: ADMIN }).catch((e) => e);
+    expect(missing).toBeInstanceOf(RegistryError);
+    expect(missing.code).toBe('NOT_FOUND');
+    expect(missing.message).toBe(`${EXT}@9.9.9 is not published.`);
+  });
+
+  it('asks authorize for extension.read: no actor and non-admins are FORBIDDEN by default', async () => {
+    await publish();
+    expect(await codeOf(t.registry.listExtensions({ actor: undefined }))).toBe('FORBIDDEN');
+    expect(
+      await codeOf(
+        t.registry.getVersion(EXT, '1.0.0', { actor: { id: 'eve', roles: ['viewer'] } }),
+      ),
+    ).toBe('FORBIDDEN');
+    const seen: unknown[] = [];
+    const readers = t.with({
+      authorize: (actor, action, resource) => {
+        seen.push([actor.id, action, resource]);
+        return action === 'extension.read';
+      },
+    });
+    const viewer = { id: 'viewer' };
+    expect((await readers.listExtensions({ actor: viewer })).map((e) => e.extensionId)).toEqual([
+      EXT,
+    ]);
+    expect((await readers.getVersion(EXT, '1.0.0', { actor: viewer })).version).toBe('1.0.0');
+    expect(seen).toEqual([
+      ['viewer', 'extension.read', { extensionId: '*' }],
+      ['viewer', 'extension.read', { extensionId: EXT, version: '1.0.0' }],
+    ]);
+  });
+});
+
 describe('install', () => {
   it('picks the highest active stable version and default grants and egress', async () => {
     await publish();

@@ -10,6 +10,7 @@ export interface Actor {
 
 /** Every action the registry asks {@link Authorize} about. */
 export type RegistryAction =
+  | 'extension.read'
   | 'extension.publish'
   | 'extension.yank'
   | 'install.read'
@@ -26,7 +27,7 @@ export type RegistryAction =
 /** What an action is about. */
 export interface RegistryResource {
   readonly extensionId: string;
-  /** Absent for extension-wide actions (publish, yank). */
+  /** Absent for extension-wide actions (publish, yank, read). `*`: every extension (a catalog listing). */
   readonly tenantId?: string;
   readonly version?: string;
 }

@@ -43,6 +43,7 @@ import type {
   InstallRecord,
   RegistryStore,
   VersionRecord,
+  VersionState,
 } from './types.js';
 
 /** Default time a resolved install is cached. */
@@ -80,6 +81,37 @@ export interface InstallSummary {
   readonly secretsVersion: number;
   readonly createdAt: string;
   readonly updatedAt: string;
+}
+
+/** A published version as the catalog lists it (no manifest, no signature). */
+export interface VersionSummary {
+  readonly extensionId: string;
+  readonly version: string;
+  readonly contentHash: string;
+  readonly publisher: string;
+  /** The key that signed the bundle. */
+  readonly publisherKeyId: string;
+  readonly publishedAt: string;
+  /** Only `active` versions can be installed or upgraded to. */
+  readonly state: VersionState;
+  /** Bundle size in bytes. */
+  readonly bundleSize: number;
+  /** Size of the bundle's component in bytes (0 when it has none). */
+  readonly componentSize: number;
+}
+
+/** One version with its manifest: what a host shows before an install (capabilities, settings, UI). */
+export interface VersionDetail extends VersionSummary {
+  readonly manifest: Manifest;
+}
+
+/** An extension in the catalog, with its versions in publish order. */
+export interface ExtensionSummary {
+  readonly extensionId: string;
+  readonly publisher: string;
+  /** When its first version was published. */
+  readonly createdAt: string;
+  readonly versions: readonly VersionSummary[];
 }
 
 /** Result of {@link Registry.publish}. */
@@ -181,6 +213,10 @@ export interface Registry {
     signature: BundleSignature,
     options: ActorOptions,
   ): Promise<PublishResult>;
+  /** The catalog: every published extension with its versions (`extension.read` on `*`). */
+  listExtensions(options: ActorOptions): Promise<ExtensionSummary[]>;
+  /** One version with its manifest; `NOT_FOUND` when it was never published. */
+  getVersion(extensionId: string, version: string, options: ActorOptions): Promise<VersionDetail>;
   /** Marks a version yanked: no new installs or upgrades to it; running installs stay. */
   yank(extensionId: string, version: string, options: ActorOptions): Promise<void>;
   /** Installs an extension for a tenant (the stored bundle is verified again first). */
@@ -226,6 +262,20 @@ export interface Registry {
 
 const MAX_ATTEMPTS = 5;
 const cacheKey = (tenantId: string, extensionId: string) => JSON.stringify([tenantId, extensionId]);
+
+function versionSummary(record: VersionRecord): VersionSummary {
+  return {
+    extensionId: record.extensionId,
+    version: record.version,
+    contentHash: record.contentHash,
+    publisher: record.publisher,
+    publisherKeyId: record.publisherKeyId,
+    publishedAt: record.publishedAt,
+    state: record.state,
+    bundleSize: record.bundleSize,
+    componentSize: record.componentSize,
+  };
+}
 
 function summary(install: InstallRecord): InstallSummary {
   return {
@@ -686,6 +736,29 @@ class RegistryService implements Registry {
     );
     this.events.emit('published', { ...result(true), actor });
     return result(true);
+  }
+
+  async listExtensions(options: ActorOptions): Promise<ExtensionSummary[]> {
+    await this.#check(options.actor, 'extension.read', { extensionId: '*' });
+    const extensions = await this.#store.listExtensions();
+    return Promise.all(
+      extensions.map(async (extension) => ({
+        extensionId: extension.id,
+        publisher: extension.publisher,
+        createdAt: extension.createdAt,
+        versions: (await this.#store.listVersions(extension.id)).map(versionSummary),
+      })),
+    );
+  }
+
+  async getVersion(
+    extensionId: string,
+    version: string,
+    options: ActorOptions,
+  ): Promise<VersionDetail> {
+    await this.#check(options.actor, 'extension.read', { extensionId, version });
+    const record = await this.#version(extensionId, version);
+    return { ...versionSummary(record), manifest: this.#manifestOf(record) };
   }
 
   async yank(extensionId: string, version: string, options: ActorOptions): Promise<void> {

@@ -1,4 +1,3 @@
-import { type Manifest, parseManifest } from '@alga/manifest';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { maxArchiveBytes, resolveLimits } from '../bundle/limits';
@@ -16,7 +15,6 @@ import {
 import { decodeSegment, takeExtensionId } from '../gateway/route';
 import type { Actor } from '../registry/authorize';
 import type { InstallSummary, Registry } from '../registry/registry';
-import type { RegistryStore } from '../registry/types';
 import { extUiUrl } from '../ui-assets/handler';
 import { requireBearer } from './auth';
 import { adminError } from './errors';
@@ -26,7 +24,6 @@ import type { TenantKeyStore } from './tenants';
 /** Options of {@link createAdminApi}. */
 export interface AdminApiOptions {
   registry: Registry;
-  store: Pick<RegistryStore, 'listExtensions' | 'listVersions' | 'getVersion'>;
   tenants: TenantKeyStore;
   /** The bearer token every admin call must present. */
   adminToken: string;
@@ -112,9 +109,9 @@ export function createAdminApi(options: AdminApiOptions): Hono {
   );
 
   const uiOf = async (install: InstallSummary): Promise<{ src: string } | undefined> => {
-    const version = await options.store.getVersion(install.extensionId, install.version);
-    if (version === undefined) return undefined;
-    const manifest: Manifest = parseManifest(version.manifest);
+    const { manifest } = await options.registry.getVersion(install.extensionId, install.version, {
+      actor: ADMIN,
+    });
     const entry = manifest.ui?.iframe?.entry;
     const dir = manifestPaths(manifest).uiDir?.replace(/\/+$/, '');
     if (entry === undefined || dir === undefined || !entry.startsWith(`${dir}/`)) return undefined;
@@ -171,19 +168,17 @@ export function createAdminApi(options: AdminApiOptions): Hono {
   });
 
   app.get('/api/v1/extensions', async (c) => {
-    const extensions = await options.store.listExtensions();
-    const listed = await Promise.all(
-      extensions.map(async (extension) => ({
-        id: extension.id,
-        publisher: extension.publisher,
-        versions: (await options.store.listVersions(extension.id)).map((v) => ({
-          version: v.version,
-          contentHash: v.contentHash,
-          state: v.state,
-          publishedAt: v.publishedAt,
-        })),
+    const extensions = await options.registry.listExtensions({ actor: ADMIN });
+    const listed = extensions.map((extension) => ({
+      id: extension.extensionId,
+      publisher: extension.publisher,
+      versions: extension.versions.map((v) => ({
+        version: v.version,
+        contentHash: v.contentHash,
+        state: v.state,
+        publishedAt: v.publishedAt,
       })),
-    );
+    }));
     return jsonResponse({ extensions: listed }, 200, requestIdOf(c.req.raw));
   });
 

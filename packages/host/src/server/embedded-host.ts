@@ -308,7 +308,6 @@ export async function createEmbeddedHost(options: EmbeddedHostOptions): Promise<
     '/',
     createAdminApi({
       registry,
-      store,
       tenants,
       adminToken,
       publicBase,
