@@ -1,5 +1,5 @@
 import type { Actor, EmbeddedHost } from '@alga/host';
-import { type Manifest, parseManifest } from '@alga/manifest';
+import type { Manifest } from '@alga/manifest';
 import type { InstallView } from './shared';
 
 /** The host app reads the registry as its operator would. */
@@ -14,15 +14,15 @@ function uiPathOf(manifest: Manifest): string | null {
 
 /** The installs of `tenantId`, with the manifest facts the page needs, by display name. */
 export async function installsOf(
-  host: Pick<EmbeddedHost, 'registry' | 'store'>,
+  host: Pick<EmbeddedHost, 'registry'>,
   tenantId: string,
 ): Promise<InstallView[]> {
   const installs = await host.registry.listInstalls(tenantId, { actor: OPERATOR });
   const views = await Promise.all(
-    installs.map(async (install): Promise<InstallView | undefined> => {
-      const version = await host.store.getVersion(install.extensionId, install.version);
-      if (version === undefined) return undefined;
-      const manifest = parseManifest(version.manifest);
+    installs.map(async (install): Promise<InstallView> => {
+      const { manifest } = await host.registry.getVersion(install.extensionId, install.version, {
+        actor: OPERATOR,
+      });
       return {
         extensionId: install.extensionId,
         displayName: manifest.displayName ?? manifest.name,
@@ -41,7 +41,5 @@ export async function installsOf(
       };
     }),
   );
-  return views
-    .filter((view): view is InstallView => view !== undefined)
-    .sort((a, b) => a.displayName.localeCompare(b.displayName));
+  return views.sort((a, b) => a.displayName.localeCompare(b.displayName));
 }
