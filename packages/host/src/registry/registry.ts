@@ -263,36 +263,41 @@ export interface Registry {
 const MAX_ATTEMPTS = 5;
 const cacheKey = (tenantId: string, extensionId: string) => JSON.stringify([tenantId, extensionId]);
 
-function versionSummary(record: VersionRecord): VersionSummary {
-  return {
-    extensionId: record.extensionId,
-    version: record.version,
-    contentHash: record.contentHash,
-    publisher: record.publisher,
-    publisherKeyId: record.publisherKeyId,
-    publishedAt: record.publishedAt,
-    state: record.state,
-    bundleSize: record.bundleSize,
-    componentSize: record.componentSize,
-  };
+/** Copies the named fields only, so nothing a store adds to a record reaches a caller. */
+function pick<T, K extends keyof T>(from: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((key) => [key, from[key]])) as Pick<T, K>;
 }
 
-function summary(install: InstallRecord): InstallSummary {
-  return {
-    installId: install.installId,
-    tenantId: install.tenantId,
-    extensionId: install.extensionId,
-    version: install.version,
-    contentHash: install.contentHash,
-    grants: install.grants,
-    egress: install.egress,
-    enabled: install.enabled,
-    configVersion: install.configVersion,
-    secretsVersion: install.secretsVersion,
-    createdAt: install.createdAt,
-    updatedAt: install.updatedAt,
-  };
-}
+const VERSION_SUMMARY_FIELDS = [
+  'extensionId',
+  'version',
+  'contentHash',
+  'publisher',
+  'publisherKeyId',
+  'publishedAt',
+  'state',
+  'bundleSize',
+  'componentSize',
+] as const satisfies readonly (keyof VersionSummary)[];
+
+const INSTALL_SUMMARY_FIELDS = [
+  'installId',
+  'tenantId',
+  'extensionId',
+  'version',
+  'contentHash',
+  'grants',
+  'egress',
+  'enabled',
+  'configVersion',
+  'secretsVersion',
+  'createdAt',
+  'updatedAt',
+] as const satisfies readonly (keyof InstallSummary)[];
+
+const versionSummary = (record: VersionRecord): VersionSummary =>
+  pick(record, VERSION_SUMMARY_FIELDS);
+const summary = (install: InstallRecord): InstallSummary => pick(install, INSTALL_SUMMARY_FIELDS);
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
