@@ -213,7 +213,10 @@ export interface Registry {
     signature: BundleSignature,
     options: ActorOptions,
   ): Promise<PublishResult>;
-  /** The catalog: every published extension with its versions (`extension.read` on `*`). */
+  /**
+   * The catalog: every published extension by id, each with its versions in publish order
+   * (`extension.read` on `*`).
+   */
   listExtensions(options: ActorOptions): Promise<ExtensionSummary[]>;
   /** One version with its manifest; `NOT_FOUND` when it was never published. */
   getVersion(extensionId: string, version: string, options: ActorOptions): Promise<VersionDetail>;
