@@ -219,6 +219,13 @@ describe('catalog', () => {
     });
     expect(detail.manifest.name).toBe(EXT);
     expect(detail.manifest.version).toBe('2.0.0');
+    // The manifest is the registry's own cached copy, which installs take their grants from.
+    expect(() => {
+      (detail.manifest.capabilities as string[]).push('cap:storage.kv');
+    }).toThrow(TypeError);
+    const again = await t.registry.getVersion(EXT, '2.0.0', { actor: ADMIN });
+    expect(again.manifest.capabilities).toEqual(detail.manifest.capabilities);
+    expect(again.manifest.capabilities).not.toContain('cap:storage.kv');
     const missing = await t.registry.getVersion(EXT, '9.9.9', { actor: ADMIN }).catch((e) => e);
     expect(missing).toBeInstanceOf(RegistryError);
     expect(missing.code).toBe('NOT_FOUND');

@@ -26,8 +26,9 @@ export type RegistryAction =
 
 /** What an action is about. */
 export interface RegistryResource {
+  /** `*` for every extension (a catalog listing, every install of a tenant). */
   readonly extensionId: string;
-  /** Absent for extension-wide actions (publish, yank, read). `*`: every extension (a catalog listing). */
+  /** Absent for extension-wide actions (publish, yank, read). */
   readonly tenantId?: string;
   readonly version?: string;
 }

@@ -471,7 +471,8 @@ class RegistryService implements Registry {
     let manifest = this.#manifests.get(key);
     if (!manifest) {
       try {
-        manifest = parseManifest(record.manifest);
+        // Frozen: callers of getVersion hold the cached object, and installs read grants from it.
+        manifest = deepFreeze(parseManifest(record.manifest));
       } catch (cause) {
         throw new RegistryError(
           RegistryErrorCode.STORE_FAILED,
