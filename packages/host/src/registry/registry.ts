@@ -218,7 +218,7 @@ export interface Registry {
    * (`extension.read` on `*`).
    */
   listExtensions(options: ActorOptions): Promise<ExtensionSummary[]>;
-  /** One version with its manifest; `NOT_FOUND` when it was never published. */
+  /** One version with its manifest (frozen); `NOT_FOUND` when it was never published. */
   getVersion(extensionId: string, version: string, options: ActorOptions): Promise<VersionDetail>;
   /** Marks a version yanked: no new installs or upgrades to it; running installs stay. */
   yank(extensionId: string, version: string, options: ActorOptions): Promise<void>;
