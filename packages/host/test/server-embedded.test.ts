@@ -345,6 +345,104 @@ describe('embedded host (alga serve) over loopback', () => {
     });
   });
 
+  it('lists, upgrades, downgrades and uninstalls an install, with its audit trail, and yanks a version', async () => {
+    const base = `/api/v1/installs/empty/${EXT}`;
+    expect((await install({ tenant: 'empty', extensionId: EXT, version: '1.0.0' })).status).toBe(
+      201,
+    );
+    const listed = (await (await admin('/api/v1/installs/empty')).json()) as {
+      installs: { extensionId: string; version: string; ui?: { src: string } }[];
+    };
+    expect(listed.installs).toEqual([
+      expect.objectContaining({ extensionId: EXT, version: '1.0.0', ui: expect.any(Object) }),
+    ]);
+
+    const upgraded = await admin(base, {
+      method: 'PATCH',
+      body: JSON.stringify({ version: '1.0.1' }),
+    });
+    expect(upgraded.status).toBe(200);
+    expect(await upgraded.json()).toMatchObject({
+      version: '1.0.1',
+      contentHash: spoiled.contentHash,
+    });
+    expect(await (await call('empty', '/items/7')).json()).toEqual({ id: '7' });
+    const configAlone = await admin(base, {
+      method: 'PATCH',
+      body: JSON.stringify({ config: { greeting: 'Yo' } }),
+    });
+    expect(configAlone.status).toBe(400);
+    expect(await errorCode(configAlone)).toBe('BAD_REQUEST');
+
+    const detail = await admin(`/api/v1/extensions/${EXT}/versions/1.0.1`);
+    expect(detail.status).toBe(200);
+    expect(await detail.json()).toMatchObject({
+      extensionId: EXT,
+      version: '1.0.1',
+      state: 'active',
+      manifest: { name: EXT, version: '1.0.1' },
+    });
+    const missing = await admin(`/api/v1/extensions/${EXT}/versions/9.9.9`);
+    expect(missing.status).toBe(404);
+    expect(await errorCode(missing)).toBe('NOT_FOUND');
+
+    const yanked = await admin(`/api/v1/extensions/${EXT}/versions/1.0.1/yank`, { method: 'POST' });
+    expect(yanked.status).toBe(200);
+    const yankedBody = (await yanked.json()) as Record<string, unknown>;
+    expect(yankedBody).toMatchObject({ version: '1.0.1', state: 'yanked' });
+    expect(yankedBody.manifest).toBeUndefined();
+    // The yanked version keeps serving the install that runs it; "latest" now means 1.0.0.
+    expect((await call('empty', '/items/8')).status).toBe(200);
+    const latest = await admin(base, {
+      method: 'PATCH',
+      body: JSON.stringify({ version: 'latest' }),
+    });
+    expect(((await latest.json()) as { version: string }).version).toBe('1.0.0');
+    const refused = await admin(base, {
+      method: 'PATCH',
+      body: JSON.stringify({ version: '1.0.1' }),
+    });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { reason: string } }).error.reason).toBe(
+      'VERSION_UNAVAILABLE',
+    );
+
+    const audit = (await (await admin(`${base}/audit`)).json()) as {
+      entries: { action: string; fromVersion?: string; toVersion?: string; actor: string }[];
+    };
+    expect(
+      audit.entries.map((entry) => [entry.action, entry.fromVersion, entry.toVersion]),
+    ).toEqual([
+      ['install', undefined, '1.0.0'],
+      ['upgrade', '1.0.0', '1.0.1'],
+      ['downgrade', '1.0.1', '1.0.0'],
+    ]);
+    expect(audit.entries.every((entry) => entry.actor === 'admin-token')).toBe(true);
+
+    const removed = await admin(base, { method: 'DELETE' });
+    expect(removed.status).toBe(204);
+    expect(await errorCode(await call('empty', '/hello'))).toBe('NOT_INSTALLED');
+    expect(await (await admin('/api/v1/installs/empty')).json()).toEqual({ installs: [] });
+    expect(
+      ((await (await admin(`${base}/audit`)).json()) as { entries: unknown[] }).entries,
+    ).toHaveLength(4);
+
+    const unknownTenant = await admin('/api/v1/installs/nobody');
+    expect(unknownTenant.status).toBe(404);
+    expect(
+      ((await unknownTenant.json()) as { error: { message: string } }).error.message,
+    ).toContain('Tenant nobody does not exist');
+    for (const [method, path] of [
+      ['GET', `${base}/nope`],
+      ['DELETE', '/api/v1/installs/empty'],
+      ['PUT', `${base}/audit`],
+      ['GET', `/api/v1/extensions/${EXT}/1.0.0`],
+      ['POST', `/api/v1/extensions/${EXT}/versions/1.0.0`],
+    ] as const) {
+      expect((await admin(path, { method })).status, `${method} ${path}`).toBe(404);
+    }
+  });
+
   it('serves Prometheus metrics and an admin-only debug stream', async () => {
     const metrics = await (await fetch(`${host.url}/metrics`)).text();
     expect(metrics).toContain('alga_gateway_requests_total{kind="api",status="200",code="ok"}');

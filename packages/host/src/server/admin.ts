@@ -65,6 +65,10 @@ const installPatchBody = z
     enabled: z.boolean().optional(),
     grants: z.array(z.string().max(64)).max(64).optional(),
     egress: z.array(z.string().max(512)).max(256).optional(),
+    /** Moves the install (up or down); `latest`: the highest active version. */
+    version: z.string().min(1).max(64).optional(),
+    /** Config changes that go with a version move (e.g. a setting the new version requires). */
+    config: z.record(z.string(), settingValue).optional(),
   })
   .strict();
 const tenantBody = z.object({ tenant: z.string().min(1).max(63) }).strict();
@@ -79,22 +83,56 @@ function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], un
 const readJson = <T>(request: Request, schema: z.ZodType<T>): Promise<T> =>
   readJsonBody(request, MAX_JSON_BYTES, 'the admin API JSON limit', (json) => schema.parse(json));
 
-/** `{tenant}/{extensionId}` from the path after `/api/v1/installs/`, minus `suffix`. */
-function installPath(path: string, suffix: string): { tenant: string; extensionId: string } {
-  const rest = path.slice('/api/v1/installs/'.length);
-  const trimmed = suffix === '' ? rest : rest.slice(0, -suffix.length);
-  const [tenantSegment = '', ...segments] = trimmed.split('/');
+/** What a path below `/api/v1/installs/` names: a tenant, one of its installs, or a part of one. */
+interface InstallTarget {
+  readonly tenant: string;
+  readonly extensionId?: string;
+  readonly part?: 'settings' | 'audit';
+}
+
+/** Parses `{tenant}[/{extensionId}[/settings|/audit]]` (a scoped id may take two segments). */
+function installTarget(path: string): InstallTarget {
+  const [tenantSegment = '', ...segments] = path.slice('/api/v1/installs/'.length).split('/');
+  const tenant = decodeSegment(tenantSegment);
+  if (tenant === '') throw new GatewayError(GatewayErrorCode.NOT_FOUND, 'No such install path.');
+  if (segments.length === 0) return { tenant };
   const extension = takeExtensionId(segments);
-  if (extension === undefined || extension.used !== segments.length) {
+  const rest = segments.slice(extension?.used ?? 0);
+  if (extension === undefined || rest.length > 1) {
     throw new GatewayError(GatewayErrorCode.NOT_FOUND, 'No such install path.');
   }
-  return { tenant: decodeSegment(tenantSegment), extensionId: extension.id };
+  const [part] = rest;
+  if (part === undefined) return { tenant, extensionId: extension.id };
+  if (part === 'settings' || part === 'audit') return { tenant, extensionId: extension.id, part };
+  throw new GatewayError(GatewayErrorCode.NOT_FOUND, 'No such install path.');
+}
+
+/** `{extensionId}/versions/{version}[/yank]` from the path after `/api/v1/extensions/`. */
+function versionTarget(path: string): { extensionId: string; version: string; yank: boolean } {
+  const segments = path.slice('/api/v1/extensions/'.length).split('/');
+  const extension = takeExtensionId(segments);
+  const [versions, version, action, ...extra] = segments.slice(extension?.used ?? 0);
+  if (
+    extension === undefined ||
+    versions !== 'versions' ||
+    version === undefined ||
+    version === '' ||
+    (action !== undefined && action !== 'yank') ||
+    extra.length > 0
+  ) {
+    throw new GatewayError(
+      GatewayErrorCode.NOT_FOUND,
+      'No such extension path; use /api/v1/extensions/{extensionId}/versions/{version}.',
+    );
+  }
+  return { extensionId: extension.id, version: decodeSegment(version), yank: action === 'yank' };
 }
 
 /**
- * The admin API of the embedded host, behind the admin bearer token: publish, list, install,
- * change installs, settings (secrets are write-only: answers say whether one is set, never
- * its value) and tenants with their gateway API keys.
+ * The admin API of the embedded host, behind the admin bearer token: publish, the catalog and
+ * one version's manifest, yank, install, list a tenant's installs, move an install to another
+ * version, enable, grants, uninstall, the audit trail, settings (secrets are write-only: answers
+ * say whether one is set, never its value) and tenants with their gateway API keys.
  */
 export function createAdminApi(options: AdminApiOptions): Hono {
   const app = new Hono();
@@ -182,66 +220,133 @@ export function createAdminApi(options: AdminApiOptions): Hono {
     return jsonResponse({ extensions: listed }, 200, requestIdOf(c.req.raw));
   });
 
-  app.post('/api/v1/extensions/install', async (c) => {
-    const body = await readJson(c.req.raw, installBody);
-    if (!options.tenants.list().includes(body.tenant)) {
+  /** Loads the install's bundle before the call answers; a failure leaves it to the first request. */
+  const warm = async (install: InstallSummary) => {
+    await options.warm?.(install).catch((error: unknown) => {
+      options.logger?.warn(
+        { extensionId: install.extensionId, version: install.version, err: describeError(error) },
+        'warming the installed bundle failed; its first request will load it',
+      );
+    });
+  };
+
+  const requireTenant = (tenant: string) => {
+    if (!options.tenants.list().includes(tenant)) {
       throw new GatewayError(
         GatewayErrorCode.NOT_FOUND,
-        `Tenant ${body.tenant} does not exist; create it with POST /api/v1/tenants.`,
+        `Tenant ${tenant} does not exist; create it with POST /api/v1/tenants.`,
       );
     }
+  };
+
+  app.post('/api/v1/extensions/install', async (c) => {
+    const body = await readJson(c.req.raw, installBody);
+    requireTenant(body.tenant);
     const { tenant, extensionId, ...rest } = body;
     const install = await options.registry.install(tenant, extensionId, {
       actor: ADMIN,
       ...defined(rest),
     });
-    await options.warm?.(install).catch((error: unknown) => {
-      options.logger?.warn(
-        { extensionId, version: install.version, err: describeError(error) },
-        'warming the installed bundle failed; its first request will load it',
-      );
-    });
+    await warm(install);
     return jsonResponse(await withUi(install), 201, requestIdOf(c.req.raw));
   });
 
+  app.get('/api/v1/extensions/*', async (c) => {
+    const { extensionId, version, yank } = versionTarget(c.req.path);
+    if (yank) throw new GatewayError(GatewayErrorCode.NOT_FOUND, 'Yank with POST.');
+    const detail = await options.registry.getVersion(extensionId, version, { actor: ADMIN });
+    return jsonResponse(detail, 200, requestIdOf(c.req.raw));
+  });
+
+  app.post('/api/v1/extensions/*', async (c) => {
+    const { extensionId, version, yank } = versionTarget(c.req.path);
+    if (!yank) throw new GatewayError(GatewayErrorCode.NOT_FOUND, 'No such admin route.');
+    await options.registry.yank(extensionId, version, { actor: ADMIN });
+    const { manifest: _manifest, ...yanked } = await options.registry.getVersion(
+      extensionId,
+      version,
+      { actor: ADMIN },
+    );
+    return jsonResponse(yanked, 200, requestIdOf(c.req.raw));
+  });
+
   app.patch('/api/v1/installs/*', async (c) => {
-    const { tenant, extensionId } = installPath(c.req.path, '');
+    const { tenant, extensionId, part } = installTarget(c.req.path);
+    if (extensionId === undefined || part !== undefined) {
+      throw new GatewayError(GatewayErrorCode.NOT_FOUND, 'No such admin route.');
+    }
     const body = await readJson(c.req.raw, installPatchBody);
+    const { enabled, version, config, ...grants } = body;
+    const actor = { actor: ADMIN };
     let install: InstallSummary | undefined;
-    if (body.grants !== undefined || body.egress !== undefined) {
-      const { enabled: _enabled, ...grants } = body;
+    if (version !== undefined) {
+      install = await options.registry.upgrade(tenant, extensionId, {
+        ...actor,
+        ...defined(grants),
+        ...(version === 'latest' ? {} : { version }),
+        ...(config === undefined ? {} : { config }),
+      });
+      await warm(install);
+    } else if (config !== undefined) {
+      throw new GatewayError(
+        GatewayErrorCode.BAD_REQUEST,
+        `config goes with a version change; otherwise PUT /api/v1/installs/${tenant}/${extensionId}/settings.`,
+      );
+    } else if (grants.grants !== undefined || grants.egress !== undefined) {
       install = await options.registry.setGrants(tenant, extensionId, {
-        actor: ADMIN,
+        ...actor,
         ...defined(grants),
       });
     }
-    if (body.enabled !== undefined) {
-      install = await options.registry.setEnabled(tenant, extensionId, body.enabled, {
-        actor: ADMIN,
-      });
+    if (enabled !== undefined) {
+      install = await options.registry.setEnabled(tenant, extensionId, enabled, actor);
     }
     if (install === undefined) {
-      throw new GatewayError(GatewayErrorCode.BAD_REQUEST, 'Give enabled, grants or egress.');
+      throw new GatewayError(
+        GatewayErrorCode.BAD_REQUEST,
+        'Give version, enabled, grants or egress.',
+      );
     }
     return jsonResponse(await withUi(install), 200, requestIdOf(c.req.raw));
   });
 
   app.on(['GET', 'PUT', 'DELETE'], '/api/v1/installs/*', async (c) => {
-    if (!c.req.path.endsWith('/settings')) {
-      throw new GatewayError(GatewayErrorCode.NOT_FOUND, 'No such admin route.');
-    }
-    const { tenant, extensionId } = installPath(c.req.path, '/settings');
+    const { tenant, extensionId, part } = installTarget(c.req.path);
+    const method = c.req.method;
     const actor = { actor: ADMIN };
+    const answer = (body: unknown, status = 200) =>
+      jsonResponse(body, status, requestIdOf(c.req.raw));
+    if (extensionId === undefined) {
+      if (method !== 'GET')
+        throw new GatewayError(GatewayErrorCode.NOT_FOUND, 'No such admin route.');
+      requireTenant(tenant);
+      const installs = await options.registry.listInstalls(tenant, actor);
+      return answer({ installs: await Promise.all(installs.map(withUi)) });
+    }
+    if (part === 'audit') {
+      if (method !== 'GET')
+        throw new GatewayError(GatewayErrorCode.NOT_FOUND, 'No such admin route.');
+      return answer({ entries: await options.registry.auditTrail(tenant, extensionId, actor) });
+    }
+    if (part === undefined) {
+      if (method !== 'DELETE')
+        throw new GatewayError(GatewayErrorCode.NOT_FOUND, 'No such admin route.');
+      await options.registry.uninstall(tenant, extensionId, actor);
+      return new Response(null, {
+        status: 204,
+        headers: { 'x-request-id': requestIdOf(c.req.raw) },
+      });
+    }
     const settings =
-      c.req.method === 'GET'
+      method === 'GET'
         ? await options.registry.getSettings(tenant, extensionId, actor)
-        : c.req.method === 'PUT'
+        : method === 'PUT'
           ? await options.registry.saveSettings(tenant, extensionId, {
               ...actor,
               ...defined(await readJson(c.req.raw, settingsBody)),
             })
           : await options.registry.resetSettings(tenant, extensionId, actor);
-    return jsonResponse(settings, 200, requestIdOf(c.req.raw));
+    return answer(settings);
   });
 
   app.post('/api/v1/tenants', async (c) => {
