@@ -9,6 +9,7 @@ import { registerPack } from './commands/pack';
 import { registerPublish } from './commands/publish';
 import { registerServe } from './commands/serve';
 import { registerSign } from './commands/sign';
+import { registerUpgrade } from './commands/upgrade';
 import { registerVerify } from './commands/verify';
 import { CliError } from './internal/errors';
 
@@ -22,6 +23,7 @@ const registrations: ReadonlyArray<(program: Command) => void> = [
   registerVerify,
   registerPublish,
   registerInstall,
+  registerUpgrade,
   registerServe,
   registerDev,
 ];

@@ -22,6 +22,8 @@ export type { ServeIo } from './commands/serve';
 export { serveFromFlags } from './commands/serve';
 export type { SignResult } from './commands/sign';
 export { signFile } from './commands/sign';
+export type { UninstallRequest, UpgradeRequest } from './commands/upgrade';
+export { uninstallExtension, upgradeInstall } from './commands/upgrade';
 export { verifyFile } from './commands/verify';
 export type { DevConfig } from './dev/config';
 export type { DevOptions, DevSession } from './dev/session';

@@ -259,6 +259,34 @@ describe('alga serve, publish and install, end to end over loopback', () => {
     SPAWN_TIMEOUT * 4,
   );
 
+  it(
+    'alga upgrade moves an install to another version and back; alga uninstall removes it',
+    async () => {
+      const created = await admin('/api/v1/tenants', { tenant: 'move' });
+      keys.move = ((await created.json()) as { apiKey: string }).apiKey;
+      expect((await alga(['install', `${EXT}@1.0.0`, '--tenant', 'move', ...target()])).code).toBe(
+        0,
+      );
+      const up = await alga(['upgrade', EXT, '--tenant', 'move', ...target()]);
+      expect(up.stderr).toBe('');
+      expect(up.code).toBe(0);
+      expect(up.stdout).toMatch(new RegExp(`^${EXT} for move is now at 1\\.0\\.1 \\(install `));
+      expect(up.stdout).toContain(`ui: ${served.url}/ext-ui/${EXT}/${variantHash}/`);
+      const down = await alga(['upgrade', `${EXT}@1.0.0`, '--tenant', 'move', ...target()]);
+      expect(down.stdout).toContain(`${EXT} for move is now at 1.0.0`);
+      expect((await call('move', '/items/5')).status).toBe(200);
+      const removed = await alga(['uninstall', EXT, '--tenant', 'move', ...target()]);
+      expect(removed.stderr).toBe('');
+      expect(removed.stdout).toBe(`uninstalled ${EXT} for move\n`);
+      const gone = await call('move', '/items/5');
+      expect([gone.status, await code(gone)]).toEqual([404, 'NOT_INSTALLED']);
+      const again = await alga(['uninstall', EXT, '--tenant', 'move', ...target()]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('answered 404 NOT_INSTALLED');
+    },
+    SPAWN_TIMEOUT * 5,
+  );
+
   it('calls an endpoint with the tenant key; the guest never sees the key or a cookie', async () => {
     const response = await call('acme', '/hello', { headers: { cookie: 'sid=browser' } });
     expect(response.status).toBe(200);

@@ -18,7 +18,8 @@ export interface InstallRequest {
   readonly secrets?: Readonly<Record<string, string>>;
 }
 
-const installAnswer = z.object({
+/** The install summary the admin API answers with. */
+export const installAnswer = z.object({
   installId: z.string(),
   tenantId: z.string(),
   extensionId: z.string(),
@@ -60,6 +61,7 @@ function pairs(
   entries: readonly string[],
   flag: string,
   typed: boolean,
+  command = 'install',
 ): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
   for (const entry of entries) {
@@ -67,7 +69,7 @@ function pairs(
     if (at <= 0)
       throw new CliError(
         'USAGE',
-        `alga install: ${flag} takes key=value, got "${entry.slice(0, 40)}"`,
+        `alga ${command}: ${flag} takes key=value, got "${entry.slice(0, 40)}"`,
       );
     const key = entry.slice(0, at);
     const value = entry.slice(at + 1);
@@ -79,7 +81,8 @@ function pairs(
   return out;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+/** Commander's accumulator for a repeatable flag. */
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** `com.acme.hello@1.2.0` or `@acme/hello@1.2.0` into id and version; no `@version`: the latest. */
 function splitVersion(extension: string): { extensionId: string; version?: string } {
@@ -88,11 +91,44 @@ function splitVersion(extension: string): { extensionId: string; version?: strin
   return { extensionId: extension.slice(0, at), version: extension.slice(at + 1) };
 }
 
-const flagsSchema = z.strictObject({
+/** What `alga install` and `alga upgrade` ask for, from `<extension>[@version]` and their flags. */
+export function requestFromFlags(
+  extension: string,
+  flags: z.output<z.ZodObject<typeof installFlags>>,
+  command: string,
+): Omit<InstallRequest, 'secrets'> {
+  const { extensionId, version } = splitVersion(extension);
+  return {
+    tenant: flags.tenant,
+    extensionId,
+    ...(version === undefined ? {} : { version }),
+    ...(flags.grant === undefined ? {} : { grants: flags.grant }),
+    ...(flags.egress === undefined ? {} : { egress: flags.egress }),
+    ...(flags.config === undefined
+      ? {}
+      : { config: pairs(flags.config, '--config', true, command) }),
+  };
+}
+
+/** Prints an install the host answered with: `headline`, its grants and its UI address. */
+export function printInstall(headline: string, install: InstallAnswer): void {
+  process.stdout.write(
+    `${headline} (install ${install.installId})\n` +
+      `  grants: ${install.grants.join(', ') || 'none'}\n` +
+      (install.ui === undefined ? '' : `  ui: ${install.ui.src}\n`),
+  );
+}
+
+/** The flags `alga install` and `alga upgrade` share: whose install, and what it is given. */
+export const installFlags = {
   tenant: z.string().min(1),
   grant: z.array(z.string()).optional(),
   egress: z.array(z.string()).optional(),
   config: z.array(z.string()).optional(),
+};
+
+const flagsSchema = z.strictObject({
+  ...installFlags,
   secretEnv: z.array(z.string()).optional(),
   host: z.string().optional(),
   token: z.string().optional(),
@@ -133,7 +169,6 @@ export function registerInstall(program: Command): void {
         );
       }
       const flags = parsed.data;
-      const { extensionId, version } = splitVersion(extension);
       const secrets: Record<string, string> = {};
       for (const [key, variable] of Object.entries(
         pairs(flags.secretEnv ?? [], '--secret-env', false),
@@ -149,20 +184,14 @@ export function registerInstall(program: Command): void {
       }
       const installed = await installExtension(
         {
-          tenant: flags.tenant,
-          extensionId,
-          ...(version === undefined ? {} : { version }),
-          ...(flags.grant === undefined ? {} : { grants: flags.grant }),
-          ...(flags.egress === undefined ? {} : { egress: flags.egress }),
-          ...(flags.config === undefined ? {} : { config: pairs(flags.config, '--config', true) }),
+          ...requestFromFlags(extension, flags, 'install'),
           ...(Object.keys(secrets).length === 0 ? {} : { secrets }),
         },
         adminTarget(flags, 'install'),
       );
-      process.stdout.write(
-        `installed ${installed.extensionId}@${installed.version} for ${installed.tenantId} (install ${installed.installId})\n` +
-          `  grants: ${installed.grants.join(', ') || 'none'}\n` +
-          (installed.ui === undefined ? '' : `  ui: ${installed.ui.src}\n`),
+      printInstall(
+        `installed ${installed.extensionId}@${installed.version} for ${installed.tenantId}`,
+        installed,
       );
     });
 }

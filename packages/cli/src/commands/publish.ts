@@ -11,7 +11,8 @@ export interface AdminTarget {
   readonly token: string;
 }
 
-const targetFlags = {
+/** `--host` and `--token` as every admin API command takes them. */
+export const targetFlags = {
   host: z.url({ protocol: /^https?$/ }).optional(),
   token: z.string().min(1).optional(),
 };
@@ -73,7 +74,8 @@ export async function callAdmin(
   } catch {
     json = undefined;
   }
-  if (response.ok && json !== undefined) return json;
+  // 204 (an uninstall) has no body to parse.
+  if (response.ok && (json !== undefined || response.status === 204)) return json;
   const error = (
     json as { error?: { code?: string; message?: string; reason?: string } } | undefined
   )?.error;

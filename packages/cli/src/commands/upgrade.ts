@@ -1,0 +1,125 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { CliError } from '../internal/errors';
+import {
+  collect,
+  type InstallAnswer,
+  type InstallRequest,
+  installAnswer,
+  installFlags,
+  printInstall,
+  requestFromFlags,
+} from './install';
+import { type AdminTarget, adminTarget, callAdmin, targetFlags } from './publish';
+
+/**
+ * Which install to move, to which version (default: the highest active one; a lower one
+ * downgrades), and what changes with the move: grants and egress default to the current ones
+ * the new version still requests; `config` holds settings the new version requires.
+ */
+export type UpgradeRequest = Omit<InstallRequest, 'secrets'>;
+
+/** Which install to remove. */
+export interface UninstallRequest {
+  readonly tenant: string;
+  readonly extensionId: string;
+}
+
+const installUrl = (tenant: string, extensionId: string) =>
+  `/api/v1/installs/${encodeURIComponent(tenant)}/${encodeURIComponent(extensionId)}`;
+
+/**
+ * Moves a tenant's install to another version through a host's admin API
+ * (`PATCH /api/v1/installs/{tenant}/{extensionId}`); the host loads the new bundle first.
+ *
+ * @example
+ * ```ts
+ * await upgradeInstall({ tenant: 'acme', extensionId: 'com.example.hello', version: '1.1.0' },
+ *   { host: 'http://127.0.0.1:3000', token: process.env.ALGA_ADMIN_TOKEN! });
+ * ```
+ */
+export async function upgradeInstall(
+  request: UpgradeRequest,
+  target: AdminTarget,
+): Promise<InstallAnswer> {
+  const { tenant, extensionId, version, ...changes } = request;
+  const answer = await callAdmin(target, installUrl(tenant, extensionId), {
+    method: 'PATCH',
+    json: { version: version ?? 'latest', ...changes },
+  });
+  const parsed = installAnswer.safeParse(answer);
+  if (!parsed.success) {
+    throw new CliError('REMOTE', `${target.host} answered the upgrade with an unexpected body`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Removes a tenant's install, its config and its secrets through a host's admin API
+ * (`DELETE /api/v1/installs/{tenant}/{extensionId}`); the audit trail stays.
+ */
+export async function uninstallExtension(
+  request: UninstallRequest,
+  target: AdminTarget,
+): Promise<void> {
+  await callAdmin(target, installUrl(request.tenant, request.extensionId), { method: 'DELETE' });
+}
+
+const upgradeFlags = z.strictObject({ ...installFlags, ...targetFlags });
+
+const uninstallFlags = z.strictObject({ tenant: z.string().min(1), ...targetFlags });
+
+function parseFlags<T>(schema: z.ZodType<T>, raw: unknown, command: string): T {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new CliError(
+      'USAGE',
+      `alga ${command}: ${parsed.error.issues[0]?.message ?? 'invalid flags'}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Registers `alga upgrade <extensionId>[@version] --tenant <t>` and `alga uninstall <extensionId> --tenant <t>`. */
+export function registerUpgrade(program: Command): void {
+  program
+    .command('upgrade <extension>')
+    .description(
+      "move a tenant's install to another version (<extensionId>@<version>; no version: the latest active) on a running Alga host",
+    )
+    .requiredOption('--tenant <tenant>', 'the tenant whose install moves')
+    .option(
+      '--grant <capability>',
+      'grant a capability (repeat); default: the current grants the new version requests',
+      collect,
+    )
+    .option('--egress <host>', 'allow egress to a host pattern (repeat)', collect)
+    .option('--config <key=value>', 'set a plain setting with the move (repeat)', collect)
+    .option('--host <url>', 'the host, e.g. http://127.0.0.1:3000 (default $ALGA_HOST_URL)')
+    .option('--token <token>', 'the host admin token (default $ALGA_ADMIN_TOKEN)')
+    .action(async (extension: string, rawFlags: unknown) => {
+      const flags = parseFlags(upgradeFlags, rawFlags, 'upgrade');
+      const moved = await upgradeInstall(
+        requestFromFlags(extension, flags, 'upgrade'),
+        adminTarget(flags, 'upgrade'),
+      );
+      printInstall(`${moved.extensionId} for ${moved.tenantId} is now at ${moved.version}`, moved);
+    });
+
+  program
+    .command('uninstall <extension>')
+    .description(
+      "remove a tenant's install with its config and secrets on a running Alga host (the audit trail stays)",
+    )
+    .requiredOption('--tenant <tenant>', 'the tenant whose install goes')
+    .option('--host <url>', 'the host, e.g. http://127.0.0.1:3000 (default $ALGA_HOST_URL)')
+    .option('--token <token>', 'the host admin token (default $ALGA_ADMIN_TOKEN)')
+    .action(async (extensionId: string, rawFlags: unknown) => {
+      const flags = parseFlags(uninstallFlags, rawFlags, 'uninstall');
+      await uninstallExtension(
+        { tenant: flags.tenant, extensionId },
+        adminTarget(flags, 'uninstall'),
+      );
+      process.stdout.write(`uninstalled ${extensionId} for ${flags.tenant}\n`);
+    });
+}
