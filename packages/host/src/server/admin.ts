@@ -7,6 +7,7 @@ import { readBodyCapped } from '../gateway/body';
 import { GatewayError, GatewayErrorCode } from '../gateway/errors';
 import {
   answerError,
+  baseHeaders,
   describeError,
   type GatewayLogger,
   jsonResponse,
@@ -82,6 +83,8 @@ function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], un
 
 const readJson = <T>(request: Request, schema: z.ZodType<T>): Promise<T> =>
   readJsonBody(request, MAX_JSON_BYTES, 'the admin API JSON limit', (json) => schema.parse(json));
+
+const noSuchRoute = () => new GatewayError(GatewayErrorCode.NOT_FOUND, 'No such admin route.');
 
 /** What a path below `/api/v1/installs/` names: a tenant, one of its installs, or a part of one. */
 interface InstallTarget {
@@ -260,7 +263,7 @@ export function createAdminApi(options: AdminApiOptions): Hono {
 
   app.post('/api/v1/extensions/*', async (c) => {
     const { extensionId, version, yank } = versionTarget(c.req.path);
-    if (!yank) throw new GatewayError(GatewayErrorCode.NOT_FOUND, 'No such admin route.');
+    if (!yank) throw noSuchRoute();
     await options.registry.yank(extensionId, version, { actor: ADMIN });
     const { manifest: _manifest, ...yanked } = await options.registry.getVersion(
       extensionId,
@@ -273,7 +276,7 @@ export function createAdminApi(options: AdminApiOptions): Hono {
   app.patch('/api/v1/installs/*', async (c) => {
     const { tenant, extensionId, part } = installTarget(c.req.path);
     if (extensionId === undefined || part !== undefined) {
-      throw new GatewayError(GatewayErrorCode.NOT_FOUND, 'No such admin route.');
+      throw noSuchRoute();
     }
     const body = await readJson(c.req.raw, installPatchBody);
     const { enabled, version, config, ...grants } = body;
@@ -317,25 +320,19 @@ export function createAdminApi(options: AdminApiOptions): Hono {
     const answer = (body: unknown, status = 200) =>
       jsonResponse(body, status, requestIdOf(c.req.raw));
     if (extensionId === undefined) {
-      if (method !== 'GET')
-        throw new GatewayError(GatewayErrorCode.NOT_FOUND, 'No such admin route.');
+      if (method !== 'GET') throw noSuchRoute();
       requireTenant(tenant);
       const installs = await options.registry.listInstalls(tenant, actor);
       return answer({ installs: await Promise.all(installs.map(withUi)) });
     }
     if (part === 'audit') {
-      if (method !== 'GET')
-        throw new GatewayError(GatewayErrorCode.NOT_FOUND, 'No such admin route.');
+      if (method !== 'GET') throw noSuchRoute();
       return answer({ entries: await options.registry.auditTrail(tenant, extensionId, actor) });
     }
     if (part === undefined) {
-      if (method !== 'DELETE')
-        throw new GatewayError(GatewayErrorCode.NOT_FOUND, 'No such admin route.');
+      if (method !== 'DELETE') throw noSuchRoute();
       await options.registry.uninstall(tenant, extensionId, actor);
-      return new Response(null, {
-        status: 204,
-        headers: { 'x-request-id': requestIdOf(c.req.raw) },
-      });
+      return new Response(null, { status: 204, headers: baseHeaders(requestIdOf(c.req.raw)) });
     }
     const settings =
       method === 'GET'
