@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { type BuildResult, buildExtension } from '../build/index';
-import { CliError } from '../internal/errors';
+import { parseFlags } from '../internal/flags';
 
 const flagsSchema = z.strictObject({
   cacheDir: z.string().min(1).optional(),
@@ -47,14 +47,7 @@ export function registerBuild(program: Command): void {
     )
     .option('--json', 'print component.json instead of a summary')
     .action(async (dir: string | undefined, rawFlags: unknown) => {
-      const parsed = flagsSchema.safeParse(rawFlags);
-      if (!parsed.success) {
-        throw new CliError(
-          'USAGE',
-          `alga build: ${parsed.error.issues[0]?.message ?? 'invalid flags'}`,
-        );
-      }
-      const { cacheDir, force, entry, json } = parsed.data;
+      const { cacheDir, force, entry, json } = parseFlags(flagsSchema, rawFlags, 'build');
       const result = await buildExtension({
         dir: dir ?? '.',
         ...(cacheDir === undefined ? {} : { cacheDir }),

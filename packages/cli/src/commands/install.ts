@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { CliError } from '../internal/errors';
+import { parseFlags } from '../internal/flags';
 import { type AdminTarget, adminTarget, callAdmin } from './publish';
 
 /** What to install, for whom, with which grants, config and secrets. */
@@ -161,14 +162,7 @@ export function registerInstall(program: Command): void {
     .option('--host <url>', 'the host, e.g. http://127.0.0.1:3000 (default $ALGA_HOST_URL)')
     .option('--token <token>', 'the host admin token (default $ALGA_ADMIN_TOKEN)')
     .action(async (extension: string, rawFlags: unknown) => {
-      const parsed = flagsSchema.safeParse(rawFlags);
-      if (!parsed.success) {
-        throw new CliError(
-          'USAGE',
-          `alga install: ${parsed.error.issues[0]?.message ?? 'invalid flags'}`,
-        );
-      }
-      const flags = parsed.data;
+      const flags = parseFlags(flagsSchema, rawFlags, 'install');
       const secrets: Record<string, string> = {};
       for (const [key, variable] of Object.entries(
         pairs(flags.secretEnv ?? [], '--secret-env', false),

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { CliError } from '../internal/errors';
+import { parseFlags } from '../internal/flags';
 
 const flagsSchema = z.strictObject({
   out: z.string().min(1),
@@ -94,14 +95,7 @@ export function registerKeygen(program: Command): void {
     .option('--publisher <name>', 'publisher the key signs for, recorded in <prefix>.pub.json')
     .option('--force', 'replace an existing key')
     .action(async (rawFlags: unknown) => {
-      const parsed = flagsSchema.safeParse(rawFlags);
-      if (!parsed.success) {
-        throw new CliError(
-          'USAGE',
-          `alga keygen: ${parsed.error.issues[0]?.message ?? 'invalid flags'}`,
-        );
-      }
-      const { out, publisher, force } = parsed.data;
+      const { out, publisher, force } = parseFlags(flagsSchema, rawFlags, 'keygen');
       const result = await generateKeyFiles(out, {
         ...(publisher === undefined ? {} : { publisher }),
         ...(force === undefined ? {} : { force }),

@@ -4,6 +4,7 @@ import type { PackedBundle } from '@alga/host';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { CliError, type CliErrorCode } from '../internal/errors';
+import { parseFlags } from '../internal/flags';
 
 const flagsSchema = z.strictObject({
   out: z.string().min(1).optional(),
@@ -91,14 +92,7 @@ export function registerPack(program: Command): void {
     .option('-o, --out <file>', 'bundle file to write (default <name>-<version>.algabundle)')
     .option('--no-compress', 'write a plain tar instead of gzip (same content hash)')
     .action(async (dir: string | undefined, rawFlags: unknown) => {
-      const parsed = flagsSchema.safeParse(rawFlags);
-      if (!parsed.success) {
-        throw new CliError(
-          'USAGE',
-          `alga pack: ${parsed.error.issues[0]?.message ?? 'invalid flags'}`,
-        );
-      }
-      const { out, compress } = parsed.data;
+      const { out, compress } = parseFlags(flagsSchema, rawFlags, 'pack');
       const result = await packToFile(dir ?? '.', {
         ...(out === undefined ? {} : { out }),
         ...(compress === undefined ? {} : { compress }),

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { CliError } from '../internal/errors';
+import { parseFlags } from '../internal/flags';
 
 /** Where a running Alga host's admin API is, and its admin token. */
 export interface AdminTarget {
@@ -160,17 +161,11 @@ export function registerPublish(program: Command): void {
     .option('--host <url>', 'the host, e.g. http://127.0.0.1:3000 (default $ALGA_HOST_URL)')
     .option('--token <token>', 'the host admin token (default $ALGA_ADMIN_TOKEN)')
     .action(async (bundle: string, rawFlags: unknown) => {
-      const parsed = flagsSchema.safeParse(rawFlags);
-      if (!parsed.success) {
-        throw new CliError(
-          'USAGE',
-          `alga publish: ${parsed.error.issues[0]?.message ?? 'invalid flags'}`,
-        );
-      }
+      const flags = parseFlags(flagsSchema, rawFlags, 'publish');
       const result = await publishBundle(
         bundle,
-        parsed.data.sig ?? `${bundle}.sig`,
-        adminTarget(parsed.data, 'publish'),
+        flags.sig ?? `${bundle}.sig`,
+        adminTarget(flags, 'publish'),
       );
       process.stdout.write(
         `${result.created ? 'published' : 'already published'} ${result.extensionId}@${result.version} ${result.contentHash}\n`,

@@ -3,6 +3,7 @@ import type { BundleSignature, SigningKey } from '@alga/host';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { CliError } from '../internal/errors';
+import { parseFlags } from '../internal/flags';
 import { fromBundleError } from './pack';
 
 const flagsSchema = z.strictObject({
@@ -93,18 +94,10 @@ export function registerSign(program: Command): void {
     .requiredOption('-k, --key <file>', 'private key written by `alga keygen` (<prefix>.key)')
     .option('-o, --out <file>', 'signature file to write (default <bundle>.sig)')
     .action(async (bundle: string, rawFlags: unknown) => {
-      const parsed = flagsSchema.safeParse(rawFlags);
-      if (!parsed.success) {
-        throw new CliError(
-          'USAGE',
-          `alga sign: ${parsed.error.issues[0]?.message ?? 'invalid flags'}`,
-        );
-      }
-      const result = await signFile(bundle, parsed.data.key, parsed.data.out);
+      const flags = parseFlags(flagsSchema, rawFlags, 'sign');
+      const result = await signFile(bundle, flags.key, flags.out);
       if (result.keyExposed) {
-        process.stderr.write(
-          `warning: ${parsed.data.key} is readable by other users; chmod 600 it\n`,
-        );
+        process.stderr.write(`warning: ${flags.key} is readable by other users; chmod 600 it\n`);
       }
       process.stdout.write(`${result.path}\n`);
       process.stderr.write(

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { CliError } from '../internal/errors';
+import { parseFlags } from '../internal/flags';
 import {
   collect,
   type InstallAnswer,
@@ -68,17 +69,6 @@ export async function uninstallExtension(
 const upgradeFlags = z.strictObject({ ...installFlags, ...targetFlags });
 
 const uninstallFlags = z.strictObject({ tenant: z.string().min(1), ...targetFlags });
-
-function parseFlags<T>(schema: z.ZodType<T>, raw: unknown, command: string): T {
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    throw new CliError(
-      'USAGE',
-      `alga ${command}: ${parsed.error.issues[0]?.message ?? 'invalid flags'}`,
-    );
-  }
-  return parsed.data;
-}
 
 /** Registers `alga upgrade <extensionId>[@version] --tenant <t>` and `alga uninstall <extensionId> --tenant <t>`. */
 export function registerUpgrade(program: Command): void {

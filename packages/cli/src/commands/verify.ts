@@ -3,6 +3,7 @@ import type { TrustBundleDocument, TrustStore, VerifiedBundle } from '@alga/host
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { CliError } from '../internal/errors';
+import { parseFlags } from '../internal/flags';
 import { fromBundleError } from './pack';
 
 const flagsSchema = z.strictObject({
@@ -119,18 +120,12 @@ export function registerVerify(program: Command): void {
       'trust bundle (JSON or PEM) or a .pub.pem/.pub.json (default $SIGNING_TRUST_BUNDLE)',
     )
     .action(async (bundle: string, rawFlags: unknown) => {
-      const parsed = flagsSchema.safeParse(rawFlags);
-      if (!parsed.success) {
-        throw new CliError(
-          'USAGE',
-          `alga verify: ${parsed.error.issues[0]?.message ?? 'invalid flags'}`,
-        );
-      }
-      const trust = parsed.data.trust ?? process.env.SIGNING_TRUST_BUNDLE;
+      const flags = parseFlags(flagsSchema, rawFlags, 'verify');
+      const trust = flags.trust ?? process.env.SIGNING_TRUST_BUNDLE;
       if (trust === undefined || trust.trim() === '') {
         throw new CliError('USAGE', 'alga verify: pass --trust <file> or set SIGNING_TRUST_BUNDLE');
       }
-      const verified = await verifyFile(bundle, parsed.data.sig ?? `${bundle}.sig`, trust);
+      const verified = await verifyFile(bundle, flags.sig ?? `${bundle}.sig`, trust);
       const publisher =
         verified.signer.publisher === null
           ? 'publisher not named by the trust bundle'
