@@ -234,7 +234,7 @@ export function createAdminApi(options: AdminApiOptions): Hono {
   };
 
   const requireTenant = (tenant: string) => {
-    if (!options.tenants.list().includes(tenant)) {
+    if (!options.tenants.has(tenant)) {
       throw new GatewayError(
         GatewayErrorCode.NOT_FOUND,
         `Tenant ${tenant} does not exist; create it with POST /api/v1/tenants.`,

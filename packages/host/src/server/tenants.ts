@@ -73,6 +73,11 @@ export class TenantKeyStore {
     return this.#byHash.get(hashKey(apiKey));
   }
 
+  /** True when tenant `id` exists. */
+  has(id: string): boolean {
+    return this.#rows.has(id);
+  }
+
   /** Tenant ids, sorted. */
   list(): string[] {
     return [...this.#rows.keys()].sort();
