@@ -21,11 +21,17 @@ const ext = await host.publishAndInstall('limits', 'bench');
 // 504 is the gateway's timer, and the runner kills the worker at the deadline of the handler.
 const common = { timeoutMs: DEADLINE_MS, memoryBytes: MEMORY_CAP } as const;
 const pooled = await createBenchStack({ policy: 'fresh', ...common }, host);
+// One isolate and no spare, so the request after a kill waits for the replacement: started
+// ahead of the deadline (the default), or at the kill.
 const single = await createBenchStack({ policy: 'reuse', size: 1, spares: 0, ...common }, host);
-for (const stack of [pooled, single]) await stack.runner.warm(ext.contentHash, ext);
+const singleAtKill = await createBenchStack(
+  { policy: 'reuse', size: 1, spares: 0, replaceAheadMs: 0, ...common },
+  host,
+);
+for (const stack of [pooled, single, singleAtKill]) await stack.runner.warm(ext.contentHash, ext);
 
 const memoryOf = new Map<string, number>();
-for (const stack of [pooled, single]) {
+for (const stack of [pooled, single, singleAtKill]) {
   stack.runner.events.on('invocation:end', (event) => {
     memoryOf.set(event.context.requestId, event.memoryBytes);
   });
@@ -53,8 +59,7 @@ function expectStatus(what: string, status: number, expected: number): void {
   if (status !== expected) throw new Error(`${what} answered ${status}, expected ${expected}`);
 }
 
-await call(pooled, '/noop');
-await call(single, '/noop');
+for (const stack of [pooled, single, singleAtKill]) await call(stack, '/noop');
 
 // Deadline -> 504: time past the deadline, against how late a plain timer fires meanwhile.
 const timeout = await samplePair(
@@ -87,9 +92,10 @@ report.target({
   ratio: `timer lateness ${timerLate.median.toFixed(2)} ms`,
 });
 
-// Replacement: one isolate and no spare, so the request after a kill waits for the new worker.
+// Replacement: the request after a kill waits for the new worker.
 const warmNoop: number[] = [];
 const replaced: number[] = [];
+const replacedAtKill: number[] = [];
 const spawnFloor: number[] = [];
 /** Runs `path` on the runner directly, with its own deadline (the gateway gives all the same). */
 async function execute(stack: BenchStack, path: string, timeoutMs: number) {
@@ -104,12 +110,18 @@ async function execute(stack: BenchStack, path: string, timeoutMs: number) {
     memory: memoryOf.get(request.context.requestId) ?? 0,
   };
 }
+/** Loops into the deadline on `stack`, then times the next request. */
+async function afterKill(stack: BenchStack): Promise<number> {
+  expectStatus('/loop', (await execute(stack, '/loop', DEADLINE_MS)).status, 504);
+  const next = await execute(stack, '/noop', 30_000);
+  expectStatus('/noop after a kill', next.status, 200);
+  return next.ms;
+}
 for (let i = 0; i < samples; i++) {
   warmNoop.push((await execute(single, '/noop', 30_000)).ms);
-  expectStatus('/loop', (await execute(single, '/loop', DEADLINE_MS)).status, 504);
-  const next = await execute(single, '/noop', 30_000);
-  expectStatus('/noop after a kill', next.status, 200);
-  replaced.push(next.ms);
+  const pair = i % 2 === 0 ? [single, singleAtKill] : [singleAtKill, single];
+  for (const stack of pair)
+    (stack === single ? replaced : replacedAtKill).push(await afterKill(stack));
   const started = performance.now();
   const worker = new Worker('require("node:worker_threads").parentPort.postMessage(1)', {
     eval: true,
@@ -119,12 +131,21 @@ for (let i = 0; i < samples; i++) {
   await worker.terminate();
 }
 const replacedSummary = summarize(replaced);
+const atKillSummary = summarize(replacedAtKill);
 const floor = summarize(spawnFloor);
+const aheadMs = DEADLINE_MS / 2;
 report.compare({
   id: 'limits.replace.next-request',
-  label: 'runner: 504 -> next request answered (1 isolate, no spare)',
+  label: `runner: 504 -> next request answered (1 isolate, no spare; replacement started ${aheadMs} ms before the deadline)`,
   unit: 'ms',
   subject: replacedSummary,
+  baseline: { label: 'replacement started at the kill', summary: atKillSummary },
+});
+report.compare({
+  id: 'limits.replace.at-kill',
+  label: '  runner: the same, replacement started at the kill (replaceAheadMs 0)',
+  unit: 'ms',
+  subject: atKillSummary,
   baseline: { label: 'bare Worker spawn to first message', summary: floor },
 });
 report.add({
@@ -140,7 +161,7 @@ report.target({
   limit: 60,
   unit: 'ms',
   op: '<=',
-  ratio: `${(replacedSummary.median / floor.median).toFixed(1)}x a bare Worker spawn`,
+  ratio: `${atKillSummary.median.toFixed(0)} ms started at the kill, ${(atKillSummary.median / floor.median).toFixed(1)}x a bare Worker spawn`,
 });
 const withSpare: number[] = [];
 for (let i = 0; i < samples; i++) {
@@ -193,7 +214,7 @@ report.add({
 });
 
 report.note(
-  `Deadline ${DEADLINE_MS} ms: the gateway answers 504 at its own deadline (counted from gateway.fetch) and passes the same deadline to the runner, which terminates the worker when the handler has run that long; the next request waits for that kill and the replacement.`,
+  `Deadline ${DEADLINE_MS} ms: the gateway answers 504 at its own deadline (counted from gateway.fetch) and passes the same deadline to the runner, which terminates the worker when the handler has run that long; the next request waits for that kill and the replacement. The runner starts the replacement of an invocation still running ${aheadMs} ms before its deadline (replaceAheadMs, 250 ms by default, at most half the deadline); the at-kill row turns that off.`,
 );
 report.note(
   "Cap -> trap is estimated: the bounded run gives the guest's fill rate (ms per byte of linear memory), and the time the hog took beyond reaching the memory it ended at is the cost of detecting the failed growth, trapping and answering.",

@@ -25,6 +25,8 @@ export interface StackOptions {
   /** Isolates running invocations at once (default 2: the cores of the bench machine). */
   readonly size?: number;
   readonly spares?: number;
+  /** How long before a deadline the replacement of a still running isolate starts (runner default). */
+  readonly replaceAheadMs?: number;
   /** The runner's deadline per invocation (its default limit). Default 10 s. */
   readonly timeoutMs?: number;
   /** The gateway's own deadline. Default: `timeoutMs`. */
@@ -65,7 +67,12 @@ export async function createBenchStack(
     trust: host.trust,
     signatures: signaturesFromRegistry(host.store),
     dataDir: options.dataDir ?? RUNNER_CACHE,
-    isolation: { mode: 'worker', size: options.size ?? 2, spares: options.spares ?? 1 },
+    isolation: {
+      mode: 'worker',
+      size: options.size ?? 2,
+      spares: options.spares ?? 1,
+      ...(options.replaceAheadMs === undefined ? {} : { replaceAheadMs: options.replaceAheadMs }),
+    },
     instancePolicy: options.policy,
     limits: {
       defaults: {

@@ -11,15 +11,28 @@ import {
 describe('isolate pool start-up', () => {
   let world: FixtureWorld;
   let kitchen: FixtureBundle;
-  const runnerWith = (size: number, spares: number): EmbeddedRunner =>
+  const runnerWith = (size: number, spares: number, replaceAheadMs?: number): EmbeddedRunner =>
     createRunner({
       store: world.store,
       trust: world.trust,
       signatures: world.signatures,
       dataDir: world.dataDir,
-      isolation: { size, spares },
+      isolation: { size, spares, ...(replaceAheadMs === undefined ? {} : { replaceAheadMs }) },
       logger: pino({ level: 'silent' }),
     });
+  /** Runs `path` and records the largest pool size seen while it ran. */
+  const largestPoolWhile = async (runner: EmbeddedRunner, path: string, timeoutMs: number) => {
+    let largest = runner.stats().pool.size;
+    const sampler = setInterval(() => {
+      largest = Math.max(largest, runner.stats().pool.size);
+    }, 5);
+    try {
+      const response = await runner.execute(requestFor(kitchen, path, { limits: { timeoutMs } }));
+      return { response, largest, sizeAtAnswer: runner.stats().pool.size };
+    } finally {
+      clearInterval(sampler);
+    }
+  };
 
   beforeAll(async () => {
     world = await createFixtureWorld();
@@ -57,5 +70,64 @@ describe('isolate pool start-up', () => {
     } finally {
       await runner.close();
     }
+  });
+
+  it('starts the replacement of an invocation still running before its deadline', async () => {
+    const runner = runnerWith(1, 0);
+    try {
+      expect((await runner.execute(requestFor(kitchen, '/echo'))).status).toBe(200);
+      // 250 ms ahead of a 1 s deadline: the standby has 750 ms to start before the kill.
+      const looped = await largestPoolWhile(runner, '/loop', 1_000);
+      expect(looped.response.status).toBe(504);
+      expect(looped.largest).toBe(2);
+      // The standby took the killed isolate's place: nothing else was started for it.
+      expect(looped.sizeAtAnswer).toBe(1);
+      expect(runner.stats().pool.replaced).toBe(1);
+      const after = await runner.execute(requestFor(kitchen, '/echo'));
+      expect(after.status).toBe(200);
+      expect(runner.stats().pool.size).toBe(1);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('starts no standby when replaceAheadMs is 0', async () => {
+    const runner = runnerWith(1, 0, 0);
+    try {
+      expect((await runner.execute(requestFor(kitchen, '/echo'))).status).toBe(200);
+      const looped = await largestPoolWhile(runner, '/loop', 600);
+      expect(looped.response.status).toBe(504);
+      expect(looped.largest).toBe(1);
+      expect((await runner.execute(requestFor(kitchen, '/echo'))).status).toBe(200);
+      expect(runner.stats().pool.replaced).toBe(1);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('gives the standby up when the invocation ends in time', async () => {
+    // The standby starts at 1.5 s (half the deadline ahead), the spin ends at 2 s, the deadline is 3 s.
+    const runner = runnerWith(1, 0, 5_000);
+    try {
+      expect((await runner.execute(requestFor(kitchen, '/echo'))).status).toBe(200);
+      const spun = await largestPoolWhile(runner, '/spin?ms=2000', 3_000);
+      expect(spun.response.status).toBe(200);
+      expect(spun.largest).toBe(2);
+      await vi.waitFor(() => expect(runner.stats().pool.size).toBe(1), { timeout: 2_000 });
+      expect(runner.stats().pool.replaced).toBe(0);
+      expect((await runner.execute(requestFor(kitchen, '/echo'))).status).toBe(200);
+      expect(runner.stats().pool.size).toBe(1);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('refuses a replaceAheadMs that is not a non-negative integer', () => {
+    expect(() => runnerWith(1, 0, -1)).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG',
+        message: 'isolation.replaceAheadMs must be a non-negative integer, got -1',
+      }),
+    );
   });
 });

@@ -2,15 +2,19 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { EventEmitter } from 'eventemitter3';
+import { describe, expect, it, vi } from 'vitest';
 import { shapeSkeleton } from '../src/runner/engine/component-shape';
 import { importMemory, splitDataImage, writeDataImage } from '../src/runner/engine/data-image';
+import type { Program } from '../src/runner/engine/engine';
 import { JcoCode, jcoCoreModulePaths } from '../src/runner/engine/jco-code';
 import { capMemory, WASM_PAGE_BYTES } from '../src/runner/engine/memory-cap';
 import { jcoToolchain } from '../src/runner/engine/transpile-cache';
 import { CORE_MODULE_VERSION, readExports, readSections } from '../src/runner/engine/wasm-binary';
 import { RunnerError } from '../src/runner/errors';
 import { createLimitPolicy, DEFAULT_LIMITS, effectiveLimits } from '../src/runner/limits';
+import type { Isolate, IsolateEvents } from '../src/runner/pool/isolate';
+import { IsolatePool, type PoolJob } from '../src/runner/pool/pool';
 import { Scheduler } from '../src/runner/pool/scheduler';
 import { parseExecuteRequest } from '../src/runner/request';
 import { ResponsePolicy } from '../src/runner/response-policy';
@@ -426,6 +430,110 @@ describe('ResponsePolicy', () => {
     expect(() =>
       new ResponsePolicy().apply({ status: 99, headers: [], body: new Uint8Array() }),
     ).toThrow(expect.objectContaining({ code: 'TRAP' }));
+  });
+});
+
+/** An isolate the test drives by hand: ready at once, answers only when told. */
+class ScriptedIsolate extends EventEmitter<IsolateEvents> implements Isolate {
+  readonly ready = Promise.resolve();
+  readonly deadlineGraceMs = 0;
+  alive = true;
+  readonly invoked: number[] = [];
+  #startedAt = 0;
+  load(): void {}
+  invoke(message: { id: number }): void {
+    this.invoked.push(message.id);
+    this.#startedAt = performance.timeOrigin + performance.now();
+  }
+  reply(): void {}
+  startedAt(): number {
+    return this.#startedAt;
+  }
+  kill(): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.emit('exit', 'terminated');
+  }
+  /** Ends the invocation it is running, as its worker would. */
+  answer(): void {
+    const id = this.invoked.at(-1) ?? 0;
+    this.emit('message', {
+      type: 'done',
+      id,
+      outcome: { kind: 'ok' },
+      memoryBytes: 0,
+      instantiateMs: 0,
+    } as never);
+  }
+}
+
+describe('IsolatePool standbys', () => {
+  const job = (installKey: string, timeoutMs: number): PoolJob => ({
+    program: { id: 'program' } as Program,
+    message: { installKey } as PoolJob['message'],
+    timeoutMs,
+    onCall: async () => ({ ok: undefined }) as never,
+    onStdio: () => {},
+  });
+  const scriptedPool = (size: number) => {
+    const isolates: ScriptedIsolate[] = [];
+    const pool = new IsolatePool({
+      factory: () => {
+        const isolate = new ScriptedIsolate();
+        isolates.push(isolate);
+        return isolate;
+      },
+      boot: { interfaces: {}, maxInstances: 1 },
+      size,
+      spares: 0,
+      replaceAheadMs: 100,
+    });
+    return { pool, isolates };
+  };
+
+  it('gives up the next idle isolate when the standby is busy as the invocation ends in time', async () => {
+    const { pool, isolates } = scriptedPool(1);
+    try {
+      const first = pool.run(job('a', 300));
+      // At 200 ms the standby starts; once ready it takes another install's request.
+      await vi.waitFor(() => expect(isolates).toHaveLength(2));
+      const [doomed, standby] = isolates as [ScriptedIsolate, ScriptedIsolate];
+      await vi.waitFor(() => expect(pool.size).toBe(2));
+      const second = pool.run(job('b', 5_000));
+      await vi.waitFor(() => expect(standby.invoked).toHaveLength(1));
+      doomed.answer();
+      expect((await first).kind).toBe('done');
+      // The surplus went with the isolate that just finished: the busy standby stays.
+      expect(doomed.alive).toBe(false);
+      expect(standby.alive).toBe(true);
+      expect(pool.size).toBe(1);
+      expect(pool.replaced).toBe(0);
+      standby.answer();
+      expect((await second).kind).toBe('done');
+      expect(pool.size).toBe(1);
+      expect(isolates).toHaveLength(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('starts one standby at a time', async () => {
+    const { pool, isolates } = scriptedPool(2);
+    try {
+      const runs = [pool.run(job('a', 300)), pool.run(job('b', 300))];
+      await vi.waitFor(() => expect(isolates).toHaveLength(2));
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      // Two invocations near their deadline, one standby.
+      expect(isolates).toHaveLength(3);
+      const outcomes = await Promise.all(runs);
+      expect(outcomes.map((outcome) => outcome.kind)).toEqual(['timeout', 'timeout']);
+      // The standby replaced one killed isolate; the other was replaced at its kill.
+      await vi.waitFor(() => expect(pool.size).toBe(2));
+      expect(isolates).toHaveLength(4);
+      expect(pool.replaced).toBe(2);
+    } finally {
+      await pool.close();
+    }
   });
 });
 

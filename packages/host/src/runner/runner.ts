@@ -41,6 +41,13 @@ export interface IsolationOptions {
   readonly size?: number;
   /** Started isolates kept idle to replace a terminated one without a cold start. Default 1. */
   readonly spares?: number;
+  /**
+   * Milliseconds before an invocation's deadline at which, if it is still running, the isolate
+   * that would replace it after the kill starts (one at a time; at most half the deadline ahead).
+   * An invocation that then ends in time leaves one isolate over, which is stopped once idle.
+   * `0`: replacements start at the kill. Default 250.
+   */
+  readonly replaceAheadMs?: number;
   /** Guest instances one isolate keeps (warm `reuse` instances and `fresh` spares). Default 16. */
   readonly maxInstancesPerIsolate?: number;
   /**
@@ -105,6 +112,8 @@ export interface EmbeddedRunner extends Runner {
 
 /** Guest code runs below the host's priority by default (see {@link IsolationOptions.niceness}). */
 const DEFAULT_NICENESS = 10;
+/** About what a new isolate takes to serve on two cores (see {@link IsolationOptions.replaceAheadMs}). */
+const DEFAULT_REPLACE_AHEAD_MS = 250;
 
 function encodeJson(value: unknown): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(value));
@@ -198,6 +207,13 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
   const size = options.isolation?.size ?? Math.max(2, availableParallelism());
   const spares = options.isolation?.spares ?? 1;
   const niceness = options.isolation?.niceness ?? DEFAULT_NICENESS;
+  const replaceAheadMs = options.isolation?.replaceAheadMs ?? DEFAULT_REPLACE_AHEAD_MS;
+  if (!Number.isInteger(replaceAheadMs) || replaceAheadMs < 0) {
+    throw new RunnerError(
+      'CONFIG',
+      `isolation.replaceAheadMs must be a non-negative integer, got ${String(replaceAheadMs)}`,
+    );
+  }
   if (!Number.isInteger(niceness) || niceness < 0 || niceness > 19) {
     throw new RunnerError(
       'CONFIG',
@@ -265,6 +281,7 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
       boot,
       size,
       spares,
+      replaceAheadMs,
       onReplace: (reason) => {
         const kind = reason === 'terminated' ? 'timeout' : 'crash';
         metrics.replacements.inc({ reason: kind });

@@ -46,6 +46,11 @@ export interface PoolOptions {
   readonly spares: number;
   /** How long an isolate may take to load and instantiate before the handler starts. Default 30 s. */
   readonly startTimeoutMs?: number;
+  /**
+   * How long before an invocation's deadline the pool starts the isolate that would replace it,
+   * capped at half the deadline; `0` starts the replacement only at the kill.
+   */
+  readonly replaceAheadMs: number;
   /** Called when an isolate is replaced, with why. */
   readonly onReplace?: (reason: string) => void;
 }
@@ -61,6 +66,11 @@ interface Running {
  * see {@link FILL_AFTER_MS}), hands each invocation an idle one
  * (preferring one that served the same install, which holds its warm instance or spare),
  * enforces the deadline by killing the isolate, and replaces every isolate that dies.
+ *
+ * An invocation still running shortly before its deadline is likely to be killed at it, so the
+ * pool starts its replacement then (a standby, one at a time): a new isolate takes 50-120 ms to
+ * serve on two cores, which would otherwise leave the pool one isolate short after every kill.
+ * If the invocation ends in time, the pool is one isolate over, and gives one idle isolate up.
  */
 export class IsolatePool {
   readonly #options: PoolOptions;
@@ -84,6 +94,12 @@ export class IsolatePool {
   readonly #hot = new Map<string, Program>();
   readonly #startTimeoutMs: number;
   #startFailures = 0;
+  /** Standbys by the isolate whose kill they would replace. */
+  readonly #standbys = new Map<Isolate, Isolate>();
+  /** Isolates given up as surplus: their exit is not a replacement. */
+  readonly #retired = new WeakSet<Isolate>();
+  /** Isolates over `size + spares` (a standby whose invocation ended in time), given up when idle. */
+  #surplus = 0;
 
   constructor(options: PoolOptions) {
     if (!Number.isInteger(options.size) || options.size < 1) {
@@ -136,10 +152,12 @@ export class IsolatePool {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        clearTimeout(standbyTimer);
         controller?.abort();
         isolate.off('message', onMessage);
         isolate.off('exit', onExit);
         this.#running.delete(isolate);
+        if (outcome.kind === 'done') this.#dismissStandby(isolate);
         if (isolate.alive) this.#release(isolate, job.message.installKey);
         resolve(outcome);
       };
@@ -195,6 +213,10 @@ export class IsolatePool {
         else stop({ kind: 'timeout', elapsedMs: waitedMs });
       };
       let timer = setTimeout(check, limitMs);
+      // Counted from the pool's hand-off rather than the handler's start: a standby is a guess.
+      const aheadMs = Math.min(this.#options.replaceAheadMs, job.timeoutMs / 2);
+      const standbyTimer =
+        aheadMs > 0 ? setTimeout(() => this.#standBy(isolate), job.timeoutMs - aheadMs) : undefined;
       this.#running.set(isolate, { id, job, finish });
       isolate.on('message', onMessage);
       isolate.once('exit', onExit);
@@ -228,7 +250,7 @@ export class IsolatePool {
     for (let slot = 1; slot < this.#options.size + this.#options.spares; slot++) this.#spawn();
   }
 
-  #spawn(): void {
+  #spawn(): Isolate {
     const isolate = this.#options.factory(this.#options.boot);
     this.#all.add(isolate);
     this.#starting++;
@@ -241,9 +263,11 @@ export class IsolatePool {
       this.#lastInstall.delete(isolate);
       const index = this.#idle.indexOf(isolate);
       if (index >= 0) this.#idle.splice(index, 1);
-      if (this.#closed) return;
+      if (this.#closed || this.#retired.has(isolate)) return;
       this.#replaced++;
       this.#options.onReplace?.(reason);
+      // Its standby, started before the deadline, is the replacement.
+      if (this.#standbys.delete(isolate)) return;
       // Starting a process (or thread) blocks for milliseconds: let the answer to the invocation
       // that killed this isolate go out first (`setImmediate`: after the callbacks and promise
       // reactions that deliver it, without the millisecond a zero timeout waits). Isolates that
@@ -270,6 +294,29 @@ export class IsolatePool {
       },
       () => {},
     );
+    return isolate;
+  }
+
+  /** Starts the replacement of `isolate` ahead of its likely kill, unless one is already starting. */
+  #standBy(isolate: Isolate): void {
+    if (this.#closed || !isolate.alive || this.#standbys.size > 0) return;
+    this.#standbys.set(isolate, this.#spawn());
+  }
+
+  /** `isolate`'s invocation ended in time: the pool gives up its standby, or the next idle isolate. */
+  #dismissStandby(isolate: Isolate): void {
+    const standby = this.#standbys.get(isolate);
+    if (standby === undefined) return;
+    this.#standbys.delete(isolate);
+    if (standby.alive && !this.#running.has(standby)) this.#retire(standby);
+    else this.#surplus++;
+  }
+
+  #retire(isolate: Isolate): void {
+    this.#retired.add(isolate);
+    const index = this.#idle.indexOf(isolate);
+    if (index >= 0) this.#idle.splice(index, 1);
+    isolate.kill();
   }
 
   #remember(program: Program): void {
@@ -279,6 +326,11 @@ export class IsolatePool {
   }
 
   #release(isolate: Isolate, installKey: string | undefined): void {
+    if (this.#surplus > 0 && this.#waiters.length === 0) {
+      this.#surplus--;
+      this.#retire(isolate);
+      return;
+    }
     if (installKey !== undefined) {
       this.#lastInstall.set(isolate, installKey);
       this.#fill();
