@@ -137,9 +137,10 @@ describe('embedded runner observability', () => {
     expect(metrics).toContain('alga_runner_timeouts_total 1');
     expect(metrics).toContain('alga_runner_errors_total{code="TIMEOUT"} 1');
     expect((await runner.execute(requestFor(kitchen, '/echo'))).status).toBe(200);
-    expect(await runner.metrics.registry.metrics()).toContain(
-      'alga_runner_isolate_replacements_total{reason="timeout"} 1',
-    );
+    const afterKill = await runner.metrics.registry.metrics();
+    expect(afterKill).toContain('alga_runner_isolate_replacements_total{reason="timeout"} 1');
+    // Started 100 ms before the 200 ms deadline, the standby took the killed isolate's place.
+    expect(afterKill).toContain('alga_runner_isolate_standbys_total{outcome="replaced"} 1');
     expect(runner.stats()).toMatchObject({ mode: 'worker', pool: { replaced: 1 } });
     // Read when scraped, not on each request: the replacement already counts as alive.
     const { size } = runner.stats().pool;

@@ -115,6 +115,9 @@ describe('isolate pool start-up', () => {
       expect(spun.largest).toBe(2);
       await vi.waitFor(() => expect(runner.stats().pool.size).toBe(1), { timeout: 2_000 });
       expect(runner.stats().pool.replaced).toBe(0);
+      expect(await runner.metrics.registry.metrics()).toContain(
+        'alga_runner_isolate_standbys_total{outcome="dismissed"} 1',
+      );
       expect((await runner.execute(requestFor(kitchen, '/echo'))).status).toBe(200);
       expect(runner.stats().pool.size).toBe(1);
     } finally {

@@ -23,6 +23,8 @@ export interface RunnerMetrics {
   readonly queueDepth: Gauge;
   /** Isolates replaced, by reason class (`timeout`, `crash`). */
   readonly replacements: Counter<'reason'>;
+  /** Isolates started ahead of a likely deadline kill, by outcome (`replaced`, `dismissed`). */
+  readonly standbys: Counter<'outcome'>;
   /** Seconds from a bundle's fetch to its compiled program, by where its glue came from. */
   readonly programLoad: Histogram<'origin'>;
 }
@@ -112,6 +114,12 @@ export function createRunnerMetrics(
       name: 'alga_runner_isolate_replacements_total',
       help: 'Isolates replaced after a deadline kill or a crash.',
       labelNames: ['reason'],
+      registers,
+    }),
+    standbys: new Counter({
+      name: 'alga_runner_isolate_standbys_total',
+      help: "Isolates started ahead of a likely deadline kill, by outcome (replaced: took the killed isolate's place; dismissed: the invocation ended in time).",
+      labelNames: ['outcome'],
       registers,
     }),
     programLoad: new Histogram({

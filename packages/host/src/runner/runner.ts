@@ -288,6 +288,7 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
         events.emit('isolate:replaced', { mode, reason });
         logger.warn({ mode, reason }, 'isolate replaced');
       },
+      onStandby: (outcome) => metrics.standbys.inc({ outcome }),
     });
   });
   let livePool: IsolatePool | undefined;

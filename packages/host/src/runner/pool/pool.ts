@@ -53,6 +53,8 @@ export interface PoolOptions {
   readonly replaceAheadMs: number;
   /** Called when an isolate is replaced, with why. */
   readonly onReplace?: (reason: string) => void;
+  /** Called when a standby took a killed isolate's place, or was not needed. */
+  readonly onStandby?: (outcome: 'replaced' | 'dismissed') => void;
 }
 
 interface Running {
@@ -267,7 +269,10 @@ export class IsolatePool {
       this.#replaced++;
       this.#options.onReplace?.(reason);
       // Its standby, started before the deadline, is the replacement.
-      if (this.#standbys.delete(isolate)) return;
+      if (this.#standbys.delete(isolate)) {
+        this.#options.onStandby?.('replaced');
+        return;
+      }
       // Starting a process (or thread) blocks for milliseconds: let the answer to the invocation
       // that killed this isolate go out first (`setImmediate`: after the callbacks and promise
       // reactions that deliver it, without the millisecond a zero timeout waits). Isolates that
@@ -308,6 +313,7 @@ export class IsolatePool {
     const standby = this.#standbys.get(isolate);
     if (standby === undefined) return;
     this.#standbys.delete(isolate);
+    this.#options.onStandby?.('dismissed');
     if (standby.alive && !this.#running.has(standby)) this.#retire(standby);
     else this.#surplus++;
   }
