@@ -220,6 +220,5 @@ report.note(
   "Cap -> trap is estimated: the bounded run gives the guest's fill rate (ms per byte of linear memory), and the time the hog took beyond reaching the memory it ended at is the cost of detecting the failed growth, trapping and answering.",
 );
 await report.finish();
-await pooled.close();
-await single.close();
+for (const stack of [pooled, single, singleAtKill]) await stack.close();
 await host.close();

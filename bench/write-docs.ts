@@ -35,8 +35,16 @@ function areaSection(area: AreaResult): string {
   return parts.join('\n');
 }
 
-function targetsSection(areas: Record<string, AreaResult>): string {
-  const all: Target[] = Object.values(areas).flatMap((area) => area.targets);
+/** Every area's targets, in the order the page presents the areas (not the order they last ran). */
+function targetsSection(areas: Record<string, AreaResult>, doc: string): string {
+  const sections = [...doc.matchAll(/<!-- bench:([a-z-]+) -->/g)].map((match) => match[1]);
+  const position = (name: string) => {
+    const at = sections.indexOf(name);
+    return at < 0 ? sections.length : at;
+  };
+  const all: Target[] = Object.entries(areas)
+    .sort(([a], [b]) => position(a) - position(b))
+    .flatMap(([, area]) => area.targets);
   if (all.length === 0) return '_No results yet: run `npm run bench -- --write-docs`._';
   const table = targetRows(all);
   return markdownTable(table.header, table.rows);
@@ -56,7 +64,7 @@ function replaceBetween(text: string, name: string, body: string): string {
 
 const results = await readResults();
 let doc = await readFile(DOC, 'utf8');
-doc = replaceBetween(doc, 'targets', targetsSection(results.areas));
+doc = replaceBetween(doc, 'targets', targetsSection(results.areas, doc));
 for (const [name, area] of Object.entries(results.areas)) {
   doc = replaceBetween(doc, name, areaSection(area));
 }
