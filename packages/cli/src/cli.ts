@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { version } from '../package.json';
 import { registerBuild } from './commands/build';
+import { registerCatalog } from './commands/catalog';
 import { registerDev } from './commands/dev';
 import { registerInstall } from './commands/install';
 import { registerKeygen } from './commands/keygen';
@@ -24,6 +25,7 @@ const registrations: ReadonlyArray<(program: Command) => void> = [
   registerPublish,
   registerInstall,
   registerUpgrade,
+  registerCatalog,
   registerServe,
   registerDev,
 ];

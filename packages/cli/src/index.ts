@@ -8,6 +8,8 @@ export type { BuildOptions, BuildResult, ComponentMetadata } from './build/index
 export { buildExtension } from './build/index';
 export type { ToolchainVersions } from './build/toolchain';
 export { runCli } from './cli';
+export type { CatalogExtension, InstalledExtension, YankedVersion } from './commands/catalog';
+export { listCatalog, listInstalls, yankVersion } from './commands/catalog';
 export type { InstallAnswer, InstallRequest } from './commands/install';
 export { installExtension } from './commands/install';
 export type { KeygenResult } from './commands/keygen';

@@ -272,6 +272,11 @@ describe('alga serve, publish and install, end to end over loopback', () => {
       expect(up.code).toBe(0);
       expect(up.stdout).toMatch(new RegExp(`^${EXT} for move is now at 1\\.0\\.1 \\(install `));
       expect(up.stdout).toContain(`ui: ${served.url}/ext-ui/${EXT}/${variantHash}/`);
+      const listed = await alga(['installs', '--tenant', 'move', ...target()]);
+      expect(listed.stderr).toBe('');
+      expect(listed.stdout).toMatch(
+        new RegExp(`^${EXT}@1\\.0\\.1 \\(install [^)]+\\)\\n  grants: .+\\n  ui: `),
+      );
       const down = await alga(['upgrade', `${EXT}@1.0.0`, '--tenant', 'move', ...target()]);
       expect(down.stdout).toContain(`${EXT} for move is now at 1.0.0`);
       expect((await call('move', '/items/5')).status).toBe(200);
@@ -283,8 +288,58 @@ describe('alga serve, publish and install, end to end over loopback', () => {
       const again = await alga(['uninstall', EXT, '--tenant', 'move', ...target()]);
       expect(again.code).toBe(1);
       expect(again.stderr).toContain('answered 404 NOT_INSTALLED');
+      const none = await alga(['installs', '--tenant', 'move', ...target()]);
+      expect(none.stdout).toBe('no installs for move\n');
     },
-    SPAWN_TIMEOUT * 5,
+    SPAWN_TIMEOUT * 7,
+  );
+
+  it(
+    'alga versions lists the catalog; alga yank takes a version out of it for new installs',
+    async () => {
+      const yanked = await alga(['yank', `${EXT}@1.0.1`, ...target()]);
+      expect(yanked.stderr).toBe('');
+      expect(yanked.stdout).toBe(
+        `yanked ${EXT}@1.0.1 ${variantHash}: its installs keep running; no new install or upgrade may take it\n`,
+      );
+      const listed = await alga(['versions', EXT, ...target()]);
+      expect(listed.stdout).toMatch(
+        new RegExp(
+          `^${EXT} \\(publisher [^)]+\\)\\n  1\\.0\\.0  active  sha256:[0-9a-f]{64}  \\S+\\n  1\\.0\\.1  yanked  ${variantHash}  \\S+\\n$`,
+        ),
+      );
+      const json = JSON.parse((await alga(['versions', '--json', ...target()])).stdout);
+      expect(json).toEqual([
+        {
+          id: EXT,
+          publisher: expect.any(String),
+          versions: [
+            expect.objectContaining({ version: '1.0.0', state: 'active' }),
+            expect.objectContaining({
+              version: '1.0.1',
+              state: 'yanked',
+              contentHash: variantHash,
+            }),
+          ],
+        },
+      ]);
+      // The install on the yanked version keeps serving; a new one may not take it.
+      expect((await call('tamper', '/items/3')).status).toBe(200);
+      const refused = await alga(['install', `${EXT}@1.0.1`, '--tenant', 'move', ...target()]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('answered 409 CONFLICT/VERSION_UNAVAILABLE');
+      const unnamed = await alga(['yank', EXT, ...target()]);
+      expect([unnamed.code, unnamed.stderr]).toEqual([
+        1,
+        `alga: alga yank: name the version, as ${EXT}@<version> [USAGE]\n`,
+      ]);
+      const absent = await alga(['versions', 'com.example.absent', ...target()]);
+      expect(absent.code).toBe(1);
+      expect(absent.stderr).toContain(
+        `${served.url} has no published extension com.example.absent`,
+      );
+    },
+    SPAWN_TIMEOUT * 7,
   );
 
   it('calls an endpoint with the tenant key; the guest never sees the key or a cookie', async () => {

@@ -86,7 +86,7 @@ function pairs(
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** `com.acme.hello@1.2.0` or `@acme/hello@1.2.0` into id and version; no `@version`: the latest. */
-function splitVersion(extension: string): { extensionId: string; version?: string } {
+export function splitVersion(extension: string): { extensionId: string; version?: string } {
   const at = extension.lastIndexOf('@');
   if (at <= 0) return { extensionId: extension };
   return { extensionId: extension.slice(0, at), version: extension.slice(at + 1) };
