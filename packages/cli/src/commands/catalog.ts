@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CliError } from '../internal/errors';
 import { parseFlags } from '../internal/flags';
 import { printInstall, splitVersion } from './install';
-import { type AdminTarget, adminTarget, callAdmin, targetFlags } from './publish';
+import { type AdminTarget, adminTarget, callAdmin, targetFlags, targetOptions } from './publish';
 
 const installedSchema = z.object({
   installId: z.string(),
@@ -98,75 +98,67 @@ const installsFlags = listFlags.extend({ tenant: z.string().min(1) });
 
 /** Registers `alga installs --tenant <t>`, `alga versions [extensionId]` and `alga yank <extensionId>@<version>`. */
 export function registerCatalog(program: Command): void {
-  program
-    .command('installs')
-    .description("list a tenant's installs on a running Alga host")
-    .requiredOption('--tenant <tenant>', 'the tenant whose installs to list')
-    .option('--json', 'print the listing as JSON')
-    .option('--host <url>', 'the host, e.g. http://127.0.0.1:3000 (default $ALGA_HOST_URL)')
-    .option('--token <token>', 'the host admin token (default $ALGA_ADMIN_TOKEN)')
-    .action(async (rawFlags: unknown) => {
-      const flags = parseFlags(installsFlags, rawFlags, 'installs');
-      const installs = await listInstalls(flags.tenant, adminTarget(flags, 'installs'));
-      if (flags.json === true) return printJson(installs);
-      if (installs.length === 0) process.stdout.write(`no installs for ${flags.tenant}\n`);
-      for (const install of installs) {
-        const state = install.enabled ? '' : ' (disabled)';
-        printInstall(`${install.extensionId}@${install.version}${state}`, install);
-      }
-    });
+  targetOptions(
+    program
+      .command('installs')
+      .description("list a tenant's installs on a running Alga host")
+      .requiredOption('--tenant <tenant>', 'the tenant whose installs to list')
+      .option('--json', 'print the listing as JSON'),
+  ).action(async (rawFlags: unknown) => {
+    const flags = parseFlags(installsFlags, rawFlags, 'installs');
+    const installs = await listInstalls(flags.tenant, adminTarget(flags, 'installs'));
+    if (flags.json === true) return printJson(installs);
+    if (installs.length === 0) process.stdout.write(`no installs for ${flags.tenant}\n`);
+    for (const install of installs) {
+      const state = install.enabled ? '' : ' (disabled)';
+      printInstall(`${install.extensionId}@${install.version}${state}`, install);
+    }
+  });
 
-  program
-    .command('versions [extension]')
-    .description(
-      'list published extensions and their versions (one extension when its id is given) on a running Alga host',
-    )
-    .option('--json', 'print the catalog as JSON')
-    .option('--host <url>', 'the host, e.g. http://127.0.0.1:3000 (default $ALGA_HOST_URL)')
-    .option('--token <token>', 'the host admin token (default $ALGA_ADMIN_TOKEN)')
-    .action(async (extensionId: string | undefined, rawFlags: unknown) => {
-      const flags = parseFlags(listFlags, rawFlags, 'versions');
-      const target = adminTarget(flags, 'versions');
-      const catalog = (await listCatalog(target)).filter(
-        (extension) => extensionId === undefined || extension.id === extensionId,
-      );
-      if (extensionId !== undefined && catalog.length === 0) {
-        throw new CliError('REMOTE', `${target.host} has no published extension ${extensionId}`);
+  targetOptions(
+    program
+      .command('versions [extension]')
+      .description(
+        'list published extensions and their versions (one extension when its id is given) on a running Alga host',
+      )
+      .option('--json', 'print the catalog as JSON'),
+  ).action(async (extensionId: string | undefined, rawFlags: unknown) => {
+    const flags = parseFlags(listFlags, rawFlags, 'versions');
+    const target = adminTarget(flags, 'versions');
+    const catalog = (await listCatalog(target)).filter(
+      (extension) => extensionId === undefined || extension.id === extensionId,
+    );
+    if (extensionId !== undefined && catalog.length === 0) {
+      throw new CliError('REMOTE', `${target.host} has no published extension ${extensionId}`);
+    }
+    if (flags.json === true) return printJson(catalog);
+    if (catalog.length === 0) process.stdout.write('no published extensions\n');
+    for (const extension of catalog) {
+      process.stdout.write(`${extension.id} (publisher ${extension.publisher})\n`);
+      for (const version of extension.versions) {
+        const columns = [version.version, version.state, version.contentHash, version.publishedAt];
+        process.stdout.write(`  ${columns.join('  ')}\n`);
       }
-      if (flags.json === true) return printJson(catalog);
-      if (catalog.length === 0) process.stdout.write('no published extensions\n');
-      for (const extension of catalog) {
-        process.stdout.write(`${extension.id} (publisher ${extension.publisher})\n`);
-        for (const version of extension.versions) {
-          const columns = [
-            version.version,
-            version.state,
-            version.contentHash,
-            version.publishedAt,
-          ];
-          process.stdout.write(`  ${columns.join('  ')}\n`);
-        }
-      }
-    });
+    }
+  });
 
-  program
-    .command('yank <extension>')
-    .description(
-      'yank a published version (<extensionId>@<version>) on a running Alga host: its installs keep running, no new install or upgrade may take it',
-    )
-    .option('--json', 'print the yanked version as JSON')
-    .option('--host <url>', 'the host, e.g. http://127.0.0.1:3000 (default $ALGA_HOST_URL)')
-    .option('--token <token>', 'the host admin token (default $ALGA_ADMIN_TOKEN)')
-    .action(async (extension: string, rawFlags: unknown) => {
-      const flags = parseFlags(listFlags, rawFlags, 'yank');
-      const { extensionId, version } = splitVersion(extension);
-      if (version === undefined || version === '') {
-        throw new CliError('USAGE', `alga yank: name the version, as ${extensionId}@<version>`);
-      }
-      const yanked = await yankVersion({ extensionId, version }, adminTarget(flags, 'yank'));
-      if (flags.json === true) return printJson(yanked);
-      process.stdout.write(
-        `yanked ${yanked.extensionId}@${yanked.version} ${yanked.contentHash}: its installs keep running; no new install or upgrade may take it\n`,
-      );
-    });
+  targetOptions(
+    program
+      .command('yank <extension>')
+      .description(
+        'yank a published version (<extensionId>@<version>) on a running Alga host: its installs keep running, no new install or upgrade may take it',
+      )
+      .option('--json', 'print the yanked version as JSON'),
+  ).action(async (extension: string, rawFlags: unknown) => {
+    const flags = parseFlags(listFlags, rawFlags, 'yank');
+    const { extensionId, version } = splitVersion(extension);
+    if (version === undefined || version === '') {
+      throw new CliError('USAGE', `alga yank: name the version, as ${extensionId}@<version>`);
+    }
+    const yanked = await yankVersion({ extensionId, version }, adminTarget(flags, 'yank'));
+    if (flags.json === true) return printJson(yanked);
+    process.stdout.write(
+      `yanked ${yanked.extensionId}@${yanked.version} ${yanked.contentHash}: its installs keep running; no new install or upgrade may take it\n`,
+    );
+  });
 }

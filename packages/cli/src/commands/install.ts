@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { CliError } from '../internal/errors';
 import { parseFlags } from '../internal/flags';
-import { type AdminTarget, adminTarget, callAdmin } from './publish';
+import { type AdminTarget, adminTarget, callAdmin, targetOptions } from './publish';
 
 /** What to install, for whom, with which grants, config and secrets. */
 export interface InstallRequest {
@@ -137,55 +137,54 @@ const flagsSchema = z.strictObject({
 
 /** Registers `alga install <extensionId>[@version] --tenant <t> [...] --host <url> --token <admin token>`. */
 export function registerInstall(program: Command): void {
-  program
-    .command('install <extension>')
-    .description(
-      'install a published extension (<extensionId> or <extensionId>@<version>) for a tenant on a running Alga host',
-    )
-    .requiredOption('--tenant <tenant>', 'the tenant to install for')
-    .option(
-      '--grant <capability>',
-      'grant a capability (repeat); default: the catalog defaults',
-      collect,
-    )
-    .option(
-      '--egress <host>',
-      'allow egress to a host pattern (repeat); default: the manifest http.allow',
-      collect,
-    )
-    .option('--config <key=value>', 'set a plain setting (repeat)', collect)
-    .option(
-      '--secret-env <key=VAR>',
-      'set secret <key> from environment variable VAR (repeat); values never go on the command line',
-      collect,
-    )
-    .option('--host <url>', 'the host, e.g. http://127.0.0.1:3000 (default $ALGA_HOST_URL)')
-    .option('--token <token>', 'the host admin token (default $ALGA_ADMIN_TOKEN)')
-    .action(async (extension: string, rawFlags: unknown) => {
-      const flags = parseFlags(flagsSchema, rawFlags, 'install');
-      const secrets: Record<string, string> = {};
-      for (const [key, variable] of Object.entries(
-        pairs(flags.secretEnv ?? [], '--secret-env', false),
-      )) {
-        const value = process.env[String(variable)];
-        if (value === undefined) {
-          throw new CliError(
-            'USAGE',
-            `alga install: --secret-env ${key}=${String(variable)}: ${String(variable)} is not set`,
-          );
-        }
-        secrets[key] = value;
+  targetOptions(
+    program
+      .command('install <extension>')
+      .description(
+        'install a published extension (<extensionId> or <extensionId>@<version>) for a tenant on a running Alga host',
+      )
+      .requiredOption('--tenant <tenant>', 'the tenant to install for')
+      .option(
+        '--grant <capability>',
+        'grant a capability (repeat); default: the catalog defaults',
+        collect,
+      )
+      .option(
+        '--egress <host>',
+        'allow egress to a host pattern (repeat); default: the manifest http.allow',
+        collect,
+      )
+      .option('--config <key=value>', 'set a plain setting (repeat)', collect)
+      .option(
+        '--secret-env <key=VAR>',
+        'set secret <key> from environment variable VAR (repeat); values never go on the command line',
+        collect,
+      ),
+  ).action(async (extension: string, rawFlags: unknown) => {
+    const flags = parseFlags(flagsSchema, rawFlags, 'install');
+    const secrets: Record<string, string> = {};
+    for (const [key, variable] of Object.entries(
+      pairs(flags.secretEnv ?? [], '--secret-env', false),
+    )) {
+      const value = process.env[String(variable)];
+      if (value === undefined) {
+        throw new CliError(
+          'USAGE',
+          `alga install: --secret-env ${key}=${String(variable)}: ${String(variable)} is not set`,
+        );
       }
-      const installed = await installExtension(
-        {
-          ...requestFromFlags(extension, flags, 'install'),
-          ...(Object.keys(secrets).length === 0 ? {} : { secrets }),
-        },
-        adminTarget(flags, 'install'),
-      );
-      printInstall(
-        `installed ${installed.extensionId}@${installed.version} for ${installed.tenantId}`,
-        installed,
-      );
-    });
+      secrets[key] = value;
+    }
+    const installed = await installExtension(
+      {
+        ...requestFromFlags(extension, flags, 'install'),
+        ...(Object.keys(secrets).length === 0 ? {} : { secrets }),
+      },
+      adminTarget(flags, 'install'),
+    );
+    printInstall(
+      `installed ${installed.extensionId}@${installed.version} for ${installed.tenantId}`,
+      installed,
+    );
+  });
 }

@@ -18,6 +18,13 @@ export const targetFlags = {
   token: z.string().min(1).optional(),
 };
 
+/** Adds `--host` and `--token`, which every command that calls a host's admin API takes. */
+export function targetOptions(command: Command): Command {
+  return command
+    .option('--host <url>', 'the host, e.g. http://127.0.0.1:3000 (default $ALGA_HOST_URL)')
+    .option('--token <token>', 'the host admin token (default $ALGA_ADMIN_TOKEN)');
+}
+
 /** `--host`/`--token`, falling back to `ALGA_HOST_URL`/`ALGA_ADMIN_TOKEN`; `USAGE` when missing. */
 export function adminTarget(
   flags: { host?: string | undefined; token?: string | undefined },
@@ -154,21 +161,20 @@ const flagsSchema = z.strictObject({ sig: z.string().min(1).optional(), ...targe
 
 /** Registers `alga publish <bundle> --sig <file> --host <url> --token <admin token>`. */
 export function registerPublish(program: Command): void {
-  program
-    .command('publish <bundle>')
-    .description('upload a signed bundle to a running Alga host (alga serve or your own)')
-    .option('-s, --sig <file>', 'detached signature (default <bundle>.sig)')
-    .option('--host <url>', 'the host, e.g. http://127.0.0.1:3000 (default $ALGA_HOST_URL)')
-    .option('--token <token>', 'the host admin token (default $ALGA_ADMIN_TOKEN)')
-    .action(async (bundle: string, rawFlags: unknown) => {
-      const flags = parseFlags(flagsSchema, rawFlags, 'publish');
-      const result = await publishBundle(
-        bundle,
-        flags.sig ?? `${bundle}.sig`,
-        adminTarget(flags, 'publish'),
-      );
-      process.stdout.write(
-        `${result.created ? 'published' : 'already published'} ${result.extensionId}@${result.version} ${result.contentHash}\n`,
-      );
-    });
+  targetOptions(
+    program
+      .command('publish <bundle>')
+      .description('upload a signed bundle to a running Alga host (alga serve or your own)')
+      .option('-s, --sig <file>', 'detached signature (default <bundle>.sig)'),
+  ).action(async (bundle: string, rawFlags: unknown) => {
+    const flags = parseFlags(flagsSchema, rawFlags, 'publish');
+    const result = await publishBundle(
+      bundle,
+      flags.sig ?? `${bundle}.sig`,
+      adminTarget(flags, 'publish'),
+    );
+    process.stdout.write(
+      `${result.created ? 'published' : 'already published'} ${result.extensionId}@${result.version} ${result.contentHash}\n`,
+    );
+  });
 }

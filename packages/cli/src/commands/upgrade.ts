@@ -11,7 +11,7 @@ import {
   printInstall,
   requestFromFlags,
 } from './install';
-import { type AdminTarget, adminTarget, callAdmin, targetFlags } from './publish';
+import { type AdminTarget, adminTarget, callAdmin, targetFlags, targetOptions } from './publish';
 
 /**
  * Which install to move, to which version (default: the highest active one; a lower one
@@ -72,44 +72,42 @@ const uninstallFlags = z.strictObject({ tenant: z.string().min(1), ...targetFlag
 
 /** Registers `alga upgrade <extensionId>[@version] --tenant <t>` and `alga uninstall <extensionId> --tenant <t>`. */
 export function registerUpgrade(program: Command): void {
-  program
-    .command('upgrade <extension>')
-    .description(
-      "move a tenant's install to another version (<extensionId>@<version>; no version: the latest active) on a running Alga host",
-    )
-    .requiredOption('--tenant <tenant>', 'the tenant whose install moves')
-    .option(
-      '--grant <capability>',
-      'grant a capability (repeat); default: the current grants the new version requests',
-      collect,
-    )
-    .option('--egress <host>', 'allow egress to a host pattern (repeat)', collect)
-    .option('--config <key=value>', 'set a plain setting with the move (repeat)', collect)
-    .option('--host <url>', 'the host, e.g. http://127.0.0.1:3000 (default $ALGA_HOST_URL)')
-    .option('--token <token>', 'the host admin token (default $ALGA_ADMIN_TOKEN)')
-    .action(async (extension: string, rawFlags: unknown) => {
-      const flags = parseFlags(upgradeFlags, rawFlags, 'upgrade');
-      const moved = await upgradeInstall(
-        requestFromFlags(extension, flags, 'upgrade'),
-        adminTarget(flags, 'upgrade'),
-      );
-      printInstall(`${moved.extensionId} for ${moved.tenantId} is now at ${moved.version}`, moved);
-    });
+  targetOptions(
+    program
+      .command('upgrade <extension>')
+      .description(
+        "move a tenant's install to another version (<extensionId>@<version>; no version: the latest active) on a running Alga host",
+      )
+      .requiredOption('--tenant <tenant>', 'the tenant whose install moves')
+      .option(
+        '--grant <capability>',
+        'grant a capability (repeat); default: the current grants the new version requests',
+        collect,
+      )
+      .option('--egress <host>', 'allow egress to a host pattern (repeat)', collect)
+      .option('--config <key=value>', 'set a plain setting with the move (repeat)', collect),
+  ).action(async (extension: string, rawFlags: unknown) => {
+    const flags = parseFlags(upgradeFlags, rawFlags, 'upgrade');
+    const moved = await upgradeInstall(
+      requestFromFlags(extension, flags, 'upgrade'),
+      adminTarget(flags, 'upgrade'),
+    );
+    printInstall(`${moved.extensionId} for ${moved.tenantId} is now at ${moved.version}`, moved);
+  });
 
-  program
-    .command('uninstall <extension>')
-    .description(
-      "remove a tenant's install with its config and secrets on a running Alga host (the audit trail stays)",
-    )
-    .requiredOption('--tenant <tenant>', 'the tenant whose install goes')
-    .option('--host <url>', 'the host, e.g. http://127.0.0.1:3000 (default $ALGA_HOST_URL)')
-    .option('--token <token>', 'the host admin token (default $ALGA_ADMIN_TOKEN)')
-    .action(async (extensionId: string, rawFlags: unknown) => {
-      const flags = parseFlags(uninstallFlags, rawFlags, 'uninstall');
-      await uninstallExtension(
-        { tenant: flags.tenant, extensionId },
-        adminTarget(flags, 'uninstall'),
-      );
-      process.stdout.write(`uninstalled ${extensionId} for ${flags.tenant}\n`);
-    });
+  targetOptions(
+    program
+      .command('uninstall <extension>')
+      .description(
+        "remove a tenant's install with its config and secrets on a running Alga host (the audit trail stays)",
+      )
+      .requiredOption('--tenant <tenant>', 'the tenant whose install goes'),
+  ).action(async (extensionId: string, rawFlags: unknown) => {
+    const flags = parseFlags(uninstallFlags, rawFlags, 'uninstall');
+    await uninstallExtension(
+      { tenant: flags.tenant, extensionId },
+      adminTarget(flags, 'uninstall'),
+    );
+    process.stdout.write(`uninstalled ${extensionId} for ${flags.tenant}\n`);
+  });
 }
