@@ -277,6 +277,17 @@ describe('alga serve, publish and install, end to end over loopback', () => {
       expect(listed.stdout).toMatch(
         new RegExp(`^${EXT}@1\\.0\\.1 \\(install [^)]+\\)\\n  grants: .+\\n  ui: `),
       );
+      // --json passes the host's answer through, fields the text form leaves out included.
+      const listedJson = await alga(['installs', '--tenant', 'move', '--json', ...target()]);
+      expect(JSON.parse(listedJson.stdout)).toEqual([
+        expect.objectContaining({
+          extensionId: EXT,
+          version: '1.0.1',
+          contentHash: variantHash,
+          enabled: true,
+          egress: expect.any(Array),
+        }),
+      ]);
       const down = await alga(['upgrade', `${EXT}@1.0.0`, '--tenant', 'move', ...target()]);
       expect(down.stdout).toContain(`${EXT} for move is now at 1.0.0`);
       expect((await call('move', '/items/5')).status).toBe(200);

@@ -5,7 +5,8 @@ import { parseFlags } from '../internal/flags';
 import { printInstall, splitVersion } from './install';
 import { type AdminTarget, adminTarget, callAdmin, targetFlags, targetOptions } from './publish';
 
-const installedSchema = z.object({
+// Loose: `--json` prints what the host answered, fields this CLI does not read included.
+const installedSchema = z.looseObject({
   installId: z.string(),
   tenantId: z.string(),
   extensionId: z.string(),
@@ -18,7 +19,7 @@ const installedSchema = z.object({
 /** One of a tenant's installs, as the admin API lists them. */
 export type InstalledExtension = z.infer<typeof installedSchema>;
 
-const versionSchema = z.object({
+const versionSchema = z.looseObject({
   version: z.string(),
   contentHash: z.string(),
   state: z.string(),
@@ -27,7 +28,7 @@ const versionSchema = z.object({
 
 const catalogSchema = z.object({
   extensions: z.array(
-    z.object({ id: z.string(), publisher: z.string(), versions: z.array(versionSchema) }),
+    z.looseObject({ id: z.string(), publisher: z.string(), versions: z.array(versionSchema) }),
   ),
 });
 
