@@ -435,11 +435,19 @@ describe('ResponsePolicy', () => {
 
 /** An isolate the test drives by hand: ready at once, answers only when told. */
 class ScriptedIsolate extends EventEmitter<IsolateEvents> implements Isolate {
-  readonly ready = Promise.resolve();
+  readonly ready: Promise<void>;
+  /** Makes an isolate created with `startsReady: false` ready. */
+  readonly start: () => void;
   readonly deadlineGraceMs = 0;
   alive = true;
   readonly invoked: number[] = [];
   #startedAt = 0;
+  constructor(startsReady: boolean) {
+    super();
+    let start = () => {};
+    this.ready = startsReady ? Promise.resolve() : new Promise((resolve) => (start = resolve));
+    this.start = start;
+  }
   load(): void {}
   invoke(message: { id: number }): void {
     this.invoked.push(message.id);
@@ -475,11 +483,11 @@ describe('IsolatePool standbys', () => {
     onCall: async () => ({ ok: undefined }) as never,
     onStdio: () => {},
   });
-  const scriptedPool = (size: number) => {
+  const scriptedPool = (size: number, standbysStartReady = true) => {
     const isolates: ScriptedIsolate[] = [];
     const pool = new IsolatePool({
       factory: () => {
-        const isolate = new ScriptedIsolate();
+        const isolate = new ScriptedIsolate(isolates.length < size || standbysStartReady);
         isolates.push(isolate);
         return isolate;
       },
@@ -512,6 +520,27 @@ describe('IsolatePool standbys', () => {
       expect((await second).kind).toBe('done');
       expect(pool.size).toBe(1);
       expect(isolates).toHaveLength(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('stops a standby still starting when the invocation ends in time, and keeps the warm isolate', async () => {
+    const { pool, isolates } = scriptedPool(1, false);
+    try {
+      const first = pool.run(job('a', 300));
+      await vi.waitFor(() => expect(isolates).toHaveLength(2));
+      const [ended, standby] = isolates as [ScriptedIsolate, ScriptedIsolate];
+      ended.answer();
+      expect((await first).kind).toBe('done');
+      expect(standby.alive).toBe(false);
+      expect(ended.alive).toBe(true);
+      expect(pool.size).toBe(1);
+      expect(pool.replaced).toBe(0);
+      const next = pool.run(job('a', 5_000));
+      await vi.waitFor(() => expect(ended.invoked).toHaveLength(2));
+      ended.answer();
+      expect((await next).kind).toBe('done');
     } finally {
       await pool.close();
     }

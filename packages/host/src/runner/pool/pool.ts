@@ -100,6 +100,8 @@ export class IsolatePool {
   readonly #standbys = new Map<Isolate, Isolate>();
   /** Isolates given up as surplus: their exit is not a replacement. */
   readonly #retired = new WeakSet<Isolate>();
+  /** Isolates that have been ready (a standby not in it is still starting). */
+  readonly #started = new WeakSet<Isolate>();
   /** Isolates over `size + spares` (a standby whose invocation ended in time), given up when idle. */
   #surplus = 0;
 
@@ -291,6 +293,7 @@ export class IsolatePool {
       () => {
         if (!isolate.alive || this.#closed) return;
         started = true;
+        this.#started.add(isolate);
         this.#starting--;
         this.#startFailures = 0;
         // Programs first used while it started (the rest were sent at spawn).
@@ -314,7 +317,10 @@ export class IsolatePool {
     if (standby === undefined) return;
     this.#standbys.delete(isolate);
     this.#options.onStandby?.('dismissed');
-    if (standby.alive && !this.#running.has(standby)) this.#retire(standby);
+    // Idle or still starting, it goes now; busy or already handed to a waiter, the next isolate
+    // released with nothing waiting goes instead.
+    const starting = standby.alive && !this.#started.has(standby);
+    if (starting || this.#idle.includes(standby)) this.#retire(standby);
     else this.#surplus++;
   }
 
