@@ -494,7 +494,8 @@ describe('IsolatePool standbys', () => {
       boot: { interfaces: {}, maxInstances: 1 },
       size,
       spares: 0,
-      replaceAheadMs: 100,
+      // Half a 1 s deadline ahead: wide margins on either side of the standby, even under load.
+      replaceAheadMs: 500,
     });
     return { pool, isolates };
   };
@@ -502,8 +503,8 @@ describe('IsolatePool standbys', () => {
   it('gives up the next idle isolate when the standby is busy as the invocation ends in time', async () => {
     const { pool, isolates } = scriptedPool(1);
     try {
-      const first = pool.run(job('a', 300));
-      // At 200 ms the standby starts; once ready it takes another install's request.
+      const first = pool.run(job('a', 1_000));
+      // At 500 ms the standby starts; once ready it takes another install's request.
       await vi.waitFor(() => expect(isolates).toHaveLength(2));
       const [doomed, standby] = isolates as [ScriptedIsolate, ScriptedIsolate];
       await vi.waitFor(() => expect(pool.size).toBe(2));
@@ -528,7 +529,7 @@ describe('IsolatePool standbys', () => {
   it('stops a standby still starting when the invocation ends in time, and keeps the warm isolate', async () => {
     const { pool, isolates } = scriptedPool(1, false);
     try {
-      const first = pool.run(job('a', 300));
+      const first = pool.run(job('a', 1_000));
       await vi.waitFor(() => expect(isolates).toHaveLength(2));
       const [ended, standby] = isolates as [ScriptedIsolate, ScriptedIsolate];
       ended.answer();
@@ -549,9 +550,9 @@ describe('IsolatePool standbys', () => {
   it('starts one standby at a time', async () => {
     const { pool, isolates } = scriptedPool(2);
     try {
-      const runs = [pool.run(job('a', 300)), pool.run(job('b', 300))];
+      const runs = [pool.run(job('a', 1_000)), pool.run(job('b', 1_000))];
       await vi.waitFor(() => expect(isolates).toHaveLength(2));
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await new Promise((resolve) => setTimeout(resolve, 750));
       // Two invocations near their deadline, one standby.
       expect(isolates).toHaveLength(3);
       const outcomes = await Promise.all(runs);
