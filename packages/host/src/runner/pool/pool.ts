@@ -100,7 +100,7 @@ export class IsolatePool {
   readonly #standbys = new Map<Isolate, Isolate>();
   /** Isolates given up as surplus: their exit is not a replacement. */
   readonly #retired = new WeakSet<Isolate>();
-  /** Isolates that have been ready (a standby not in it is still starting). */
+  /** Isolates that have been ready; one not in it is still starting (or died starting). */
   readonly #started = new WeakSet<Isolate>();
   /** Isolates over `size + spares` (a standby whose invocation ended in time), given up when idle. */
   #surplus = 0;
@@ -260,8 +260,8 @@ export class IsolatePool {
     this.#starting++;
     // Sent now, the programs load while the isolate finishes starting; it takes them in order.
     for (const program of this.#hot.values()) isolate.load(program);
-    let started = false;
     isolate.once('exit', (reason) => {
+      const started = this.#started.has(isolate);
       if (!started) this.#starting--;
       this.#all.delete(isolate);
       this.#lastInstall.delete(isolate);
@@ -292,7 +292,6 @@ export class IsolatePool {
     isolate.ready.then(
       () => {
         if (!isolate.alive || this.#closed) return;
-        started = true;
         this.#started.add(isolate);
         this.#starting--;
         this.#startFailures = 0;
