@@ -60,8 +60,20 @@ const IMPORT =
 const SOURCE_CHECKOUT_ONLY = new Map([['@alga/cli', ['tsx']]]);
 const builtins = new Set(builtinModules);
 
-/** Bare specifiers the built files import that name no declared dependency. */
-function undeclaredImports(dir, manifest, files) {
+/** Every bare specifier the built files import, with the file importing it (each file read once). */
+function importsOf(dir, files) {
+  return [...files]
+    .filter((file) => /\.(c|m)?js$/.test(file))
+    .flatMap((file) =>
+      [...readFileSync(join(dir, file), 'utf8').matchAll(IMPORT)].map(([, specifier]) => ({
+        specifier,
+        file,
+      })),
+    );
+}
+
+/** Imports that name no declared dependency. */
+function undeclaredImports(manifest, imports) {
   const declared = new Set([
     manifest.name,
     ...(SOURCE_CHECKOUT_ONLY.get(manifest.name) ?? []),
@@ -70,24 +82,15 @@ function undeclaredImports(dir, manifest, files) {
     ...Object.keys(manifest.optionalDependencies ?? {}),
   ]);
   const found = new Map();
-  for (const file of files) {
-    if (!/\.(c|m)?js$/.test(file)) continue;
-    for (const [, specifier] of readFileSync(join(dir, file), 'utf8').matchAll(IMPORT)) {
-      // `node:fs`, and the guest's `alga:extension/...` imports, which the host links.
-      if (/^[a-z]+:/.test(specifier) || builtins.has(specifier)) continue;
-      const parts = specifier.split('/');
-      const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
-      if (!declared.has(name)) found.set(name, file);
-    }
+  for (const { specifier, file } of imports) {
+    // `node:fs`, and the guest's `alga:extension/...` imports, which the host links.
+    if (/^[a-z]+:/.test(specifier) || builtins.has(specifier)) continue;
+    const parts = specifier.split('/');
+    const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+    if (!declared.has(name)) found.set(name, file);
   }
   return [...found].map(([name, file]) => `${name} (imported by ${file})`);
 }
-
-/** Whether the built code imports modules only a host provides (a guest library cannot load in Node). */
-const guestOnly = (dir, files) =>
-  [...files].some(
-    (file) => /\.js$/.test(file) && /["']alga:/.test(readFileSync(join(dir, file), 'utf8')),
-  );
 
 const packages = readdirSync(join(root, 'packages'))
   .sort()
@@ -109,17 +112,16 @@ try {
     for (const target of declaredTargets(manifest)) {
       if (!shipped(target, files)) report(`${target} is declared but not in the tarball`);
     }
-    for (const undeclared of undeclaredImports(dir, manifest, files)) {
+    const imports = importsOf(dir, files);
+    for (const undeclared of undeclaredImports(manifest, imports)) {
       report(`imports ${undeclared} without declaring it`);
     }
-    if (!guestOnly(dir, files)) {
-      const loaded = spawnSync(
-        process.execPath,
-        ['--input-type=module', '-e', `await import(${JSON.stringify(manifest.name)});`],
-        { cwd: root, encoding: 'utf8' },
-      );
-      if (loaded.status !== 0) report(`its built entry does not load: ${loaded.stderr.trim()}`);
-    }
+    const loaded = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', `await import(${JSON.stringify(manifest.name)});`],
+      { cwd: root, encoding: 'utf8' },
+    );
+    if (loaded.status !== 0) report(`its built entry does not load: ${loaded.stderr.trim()}`);
     for (const [command, path] of Object.entries(
       typeof manifest.bin === 'string' ? { [manifest.name]: manifest.bin } : (manifest.bin ?? {}),
     )) {
