@@ -3,7 +3,14 @@ import { z } from 'zod';
 import { CliError } from '../internal/errors';
 import { parseFlags } from '../internal/flags';
 import { printInstall, splitVersion } from './install';
-import { type AdminTarget, adminTarget, callAdmin, targetFlags, targetOptions } from './publish';
+import {
+  type AdminTarget,
+  adminTarget,
+  answerOf,
+  callAdmin,
+  targetFlags,
+  targetOptions,
+} from './publish';
 
 // Loose: `--json` prints what the host answered, fields this CLI does not read included.
 const installedSchema = z.looseObject({
@@ -39,15 +46,6 @@ const yankedSchema = versionSchema.extend({ extensionId: z.string() });
 
 /** A version once yanked: running installs keep it, no new install or upgrade may take it. */
 export type YankedVersion = z.infer<typeof yankedSchema>;
-
-/** Parses the admin API's `answer` to `what` with `schema`, or fails with `REMOTE`. */
-function answerOf<T>(schema: z.ZodType<T>, answer: unknown, target: AdminTarget, what: string): T {
-  const parsed = schema.safeParse(answer);
-  if (!parsed.success) {
-    throw new CliError('REMOTE', `${target.host} answered ${what} with an unexpected body`);
-  }
-  return parsed.data;
-}
 
 /**
  * Lists a tenant's installs through a host's admin API (`GET /api/v1/installs/{tenant}`).

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { CliError } from '../internal/errors';
 import { parseFlags } from '../internal/flags';
-import { type AdminTarget, adminTarget, callAdmin, targetOptions } from './publish';
+import { type AdminTarget, adminTarget, answerOf, callAdmin, targetOptions } from './publish';
 
 /** What to install, for whom, with which grants, config and secrets. */
 export interface InstallRequest {
@@ -50,11 +50,7 @@ export async function installExtension(
     method: 'POST',
     json: request,
   });
-  const parsed = installAnswer.safeParse(answer);
-  if (!parsed.success) {
-    throw new CliError('REMOTE', `${target.host} answered the install with an unexpected body`);
-  }
-  return parsed.data;
+  return answerOf(installAnswer, answer, target, 'the install');
 }
 
 /** `key=value` pairs; values that read as JSON numbers or booleans become those. */

@@ -96,6 +96,20 @@ export async function callAdmin(
   );
 }
 
+/** Parses the admin API's `answer` to `what` with `schema`, or fails with `REMOTE`. */
+export function answerOf<T>(
+  schema: z.ZodType<T>,
+  answer: unknown,
+  target: AdminTarget,
+  what: string,
+): T {
+  const parsed = schema.safeParse(answer);
+  if (!parsed.success) {
+    throw new CliError('REMOTE', `${target.host} answered ${what} with an unexpected body`);
+  }
+  return parsed.data;
+}
+
 async function readInput(path: string, what: string): Promise<Buffer> {
   try {
     return await readFile(path);
@@ -150,11 +164,7 @@ export async function publishBundle(
     'bundle.sig',
   );
   const answer = await callAdmin(target, '/api/v1/extensions', { method: 'POST', body: form });
-  const parsed = publishAnswer.safeParse(answer);
-  if (!parsed.success) {
-    throw new CliError('REMOTE', `${target.host} answered the publish with an unexpected body`);
-  }
-  return parsed.data;
+  return answerOf(publishAnswer, answer, target, 'the publish');
 }
 
 const flagsSchema = z.strictObject({ sig: z.string().min(1).optional(), ...targetFlags });

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { CliError } from '../internal/errors';
 import { parseFlags } from '../internal/flags';
 import {
   collect,
@@ -11,7 +10,14 @@ import {
   printInstall,
   requestFromFlags,
 } from './install';
-import { type AdminTarget, adminTarget, callAdmin, targetFlags, targetOptions } from './publish';
+import {
+  type AdminTarget,
+  adminTarget,
+  answerOf,
+  callAdmin,
+  targetFlags,
+  targetOptions,
+} from './publish';
 
 /**
  * Which install to move, to which version (default: the highest active one; a lower one
@@ -48,11 +54,7 @@ export async function upgradeInstall(
     method: 'PATCH',
     json: { version: version ?? 'latest', ...changes },
   });
-  const parsed = installAnswer.safeParse(answer);
-  if (!parsed.success) {
-    throw new CliError('REMOTE', `${target.host} answered the upgrade with an unexpected body`);
-  }
-  return parsed.data;
+  return answerOf(installAnswer, answer, target, 'the upgrade');
 }
 
 /**
