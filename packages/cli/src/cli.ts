@@ -5,11 +5,14 @@ import { registerCatalog } from './commands/catalog';
 import { registerDev } from './commands/dev';
 import { registerInstall } from './commands/install';
 import { registerKeygen } from './commands/keygen';
+import { registerLogs } from './commands/logs';
 import { registerNew } from './commands/new';
 import { registerPack } from './commands/pack';
 import { registerPublish } from './commands/publish';
 import { registerServe } from './commands/serve';
+import { registerSettings } from './commands/settings';
 import { registerSign } from './commands/sign';
+import { registerTenants } from './commands/tenants';
 import { registerUpgrade } from './commands/upgrade';
 import { registerVerify } from './commands/verify';
 import { CliError } from './internal/errors';
@@ -25,7 +28,10 @@ const registrations: ReadonlyArray<(program: Command) => void> = [
   registerPublish,
   registerInstall,
   registerUpgrade,
+  registerSettings,
   registerCatalog,
+  registerTenants,
+  registerLogs,
   registerServe,
   registerDev,
 ];

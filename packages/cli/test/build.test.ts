@@ -3,12 +3,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildExtension, CliError, runCli } from '@alga/cli';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildExtension, CliError } from '@alga/cli';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { componentEntrySource } from '../src/build/bundle';
 import { BuildCache } from '../src/build/cache';
 import { checkToolchain } from '../src/build/toolchain';
 import { generateWorld } from '../src/build/world';
+import { cli } from './run-cli';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const KITCHEN = fixture('build-kitchen');
@@ -20,25 +21,6 @@ async function buildError(dir: string): Promise<CliError> {
   );
   expect(error).toBeInstanceOf(CliError);
   return error as CliError;
-}
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await runCli(argv), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
 }
 
 describe('rejected before componentizing', () => {

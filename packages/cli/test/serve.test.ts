@@ -7,8 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { generateSigningKey, packBundle, readBundle } from '@alga/host';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExtension } from '../src/build/index';
+import { followLogs, type GuestLogEvent } from '../src/commands/logs';
 import { packToFile } from '../src/commands/pack';
 import { signFile } from '../src/commands/sign';
+import { cli } from './run-cli';
 
 const ALGA = fileURLToPath(new URL('../bin/alga.js', import.meta.url));
 const FIXTURE = fileURLToPath(
@@ -87,6 +89,15 @@ function serve(args: readonly string[], env: Record<string, string> = {}): Promi
     });
     child.once('exit', (code) => reject(new Error(`alga serve exited ${code}:\n${out}`)));
   });
+}
+
+/** Resolves once `check` holds, polling; fails after `timeoutMs`. */
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 /** A GET sent byte for byte: fetch would normalise dot segments and backslashes away. */
@@ -351,6 +362,222 @@ describe('alga serve, publish and install, end to end over loopback', () => {
       );
     },
     SPAWN_TIMEOUT * 7,
+  );
+
+  it(
+    'alga tenants, settings, disable/enable and audit manage a tenant and its install',
+    async () => {
+      const created = await cli(['tenants', 'create', 'ops', ...target()]);
+      expect(created.code).toBe(0);
+      // The key alone on stdout, so $(alga tenants create ops) captures it.
+      expect(created.stdout).toMatch(/^alga_tk_[A-Za-z0-9_-]{43}\n$/);
+      expect(created.stderr).toBe(
+        'created tenant ops: its API key is shown this once (the host keeps only its hash)\n',
+      );
+      keys.ops = created.stdout.trim();
+      const twice = await cli(['tenants', 'create', 'ops', ...target()]);
+      expect([twice.code, twice.stdout, twice.stderr]).toEqual([
+        1,
+        '',
+        'alga: alga tenants create: tenant ops exists; alga tenants rotate-key ops gives it a new key [USAGE]\n',
+      ]);
+      const listed = await cli(['tenants', ...target()]);
+      expect(listed.stdout.split('\n')).toContain('ops');
+      expect(JSON.parse((await cli(['tenants', 'list', '--json', ...target()])).stdout)).toEqual(
+        expect.arrayContaining(['ops']),
+      );
+      const unknown = await cli(['tenants', 'rotate-key', 'nobody', ...target()]);
+      expect(unknown.stderr).toBe(
+        `alga: alga tenants rotate-key: ${served.url} has no tenant nobody; alga tenants create nobody creates it [USAGE]\n`,
+      );
+
+      const grants = ['cap:context.read', 'cap:log.emit', 'cap:config.read'];
+      const installed = await cli([
+        'install',
+        `${EXT}@1.0.0`,
+        '--tenant',
+        'ops',
+        ...grants.flatMap((grant) => ['--grant', grant]),
+        ...target(),
+      ]);
+      expect(installed.code).toBe(0);
+      const oldKey = keys.ops;
+      const rotated = await cli(['tenants', 'rotate-key', 'ops', '--json', ...target()]);
+      const issued = JSON.parse(rotated.stdout) as { tenant: string; apiKey: string };
+      expect(issued.tenant).toBe('ops');
+      expect(issued.apiKey).not.toBe(oldKey);
+      keys.ops = issued.apiKey;
+      expect((await call('ops', '/items/1')).status).toBe(200);
+      const stale = await fetch(`${served.url}/api/ext/${EXT}/items/1`, {
+        headers: { authorization: `Bearer ${oldKey}` },
+      });
+      expect(stale.status).toBe(401);
+
+      const settings = (...args: string[]) =>
+        cli(['settings', EXT, '--tenant', 'ops', ...args, ...target()]);
+      const shown = await settings();
+      expect(shown.stdout).toMatch(
+        new RegExp(
+          `^settings of ${EXT}@1\\.0\\.0 for ops \\(install \\S+, config version 1, secrets version 0\\)\\n  greeting = "Hello"\\n  apiKey = \\(secret, not set\\)\\n$`,
+        ),
+      );
+      process.env.OPS_API_KEY = SECRET;
+      let saved: Awaited<ReturnType<typeof cli>>;
+      try {
+        saved = await settings('--config', 'greeting=Hola', '--secret-env', 'apiKey=OPS_API_KEY');
+      } finally {
+        delete process.env.OPS_API_KEY;
+      }
+      expect(saved.stderr).toBe('');
+      expect(saved.stdout).toMatch(/^saved the settings of .*config version 2, secrets version 1/);
+      expect(saved.stdout).toContain('  greeting = "Hola"\n  apiKey = (secret, set)\n');
+      expect(saved.stdout).not.toContain(SECRET);
+      expect(((await (await call('ops', '/hello')).json()) as { greeting: string }).greeting).toBe(
+        'Hola',
+      );
+      const json = JSON.parse((await settings('--json')).stdout);
+      expect(json.secrets.apiKey).toEqual(expect.objectContaining({ set: true, version: 1 }));
+      expect(JSON.stringify(json)).not.toContain(SECRET);
+
+      const onCommandLine = await settings('--config', 'apiKey=visible');
+      expect(onCommandLine.stderr).toBe(
+        'alga: alga settings: apiKey is a secret setting; pass it as --secret-env apiKey=<VARIABLE> so its value stays off the command line [USAGE]\n',
+      );
+      const unknownKey = await settings('--config', 'colour=red');
+      expect(unknownKey.stderr).toContain('answered 400');
+      expect(unknownKey.stderr).toContain('settings.colour');
+      const unsetVariable = await settings('--secret-env', 'apiKey=ALGA_TEST_UNSET_VARIABLE');
+      expect(unsetVariable.stderr).toBe(
+        'alga: alga settings: --secret-env apiKey=ALGA_TEST_UNSET_VARIABLE: ALGA_TEST_UNSET_VARIABLE is not set [USAGE]\n',
+      );
+      const cleared = await settings('--unset', 'greeting', '--clear-secret', 'apiKey');
+      expect(cleared.stdout).toContain('  greeting = "Hello"\n  apiKey = (secret, not set)\n');
+      expect((await settings('--reset', '--config', 'greeting=x')).code).toBe(1);
+      const reset = await settings('--reset');
+      expect(reset.stdout).toMatch(/^reset the settings of /);
+
+      const disabled = await cli(['disable', EXT, '--tenant', 'ops', ...target()]);
+      expect(disabled.stdout).toBe(
+        `disabled ${EXT}@1.0.0 for ops: its requests answer EXTENSION_DISABLED until alga enable\n`,
+      );
+      const off = await call('ops', '/items/1');
+      expect([off.status, await code(off)]).toEqual([404, 'EXTENSION_DISABLED']);
+      expect((await cli(['installs', '--tenant', 'ops', ...target()])).stdout).toMatch(
+        new RegExp(`^${EXT}@1\\.0\\.0 \\(disabled\\) \\(install `),
+      );
+      const enabled = await cli(['enable', EXT, '--tenant', 'ops', ...target()]);
+      expect(enabled.stdout).toBe(`enabled ${EXT}@1.0.0 for ops\n`);
+      expect((await call('ops', '/items/1')).status).toBe(200);
+
+      const audit = await cli(['audit', EXT, '--tenant', 'ops', ...target()]);
+      expect(audit.stdout).not.toContain(SECRET);
+      const lines = audit.stdout.trimEnd().split('\n');
+      const actions = ['install', 'settings', 'settings', 'reset', 'disable', 'enable'];
+      expect(lines.map((line) => line.split('  ')[1])).toEqual(actions);
+      expect(lines[1]).toMatch(/ {2}1\.0\.0 {2}config: greeting; secrets: apiKey$/);
+      expect(lines[2]).toMatch(/ {2}config: greeting; cleared: apiKey$/);
+      const auditJson = JSON.parse(
+        (await cli(['audit', EXT, '--tenant', 'ops', '--json', ...target()])).stdout,
+      ) as { action: string }[];
+      expect(auditJson.map((entry) => entry.action)).toEqual(actions);
+    },
+    SPAWN_TIMEOUT,
+  );
+
+  it(
+    'alga logs follows guest output live, only of the tenant asked for, until Ctrl-C',
+    async () => {
+      const events: GuestLogEvent[] = [];
+      const stop = new AbortController();
+      let opened = () => {};
+      const ready = new Promise<void>((resolve) => {
+        opened = resolve;
+      });
+      const following = followLogs(
+        { tenant: 'ops', extensionId: EXT },
+        { host: served.url, token: served.adminToken },
+        { signal: stop.signal, onReady: opened, onEvent: (event) => events.push(event) },
+      );
+      // Settled at once, so a failure shows as this value, never as an unhandled rejection.
+      const outcome = following.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      await Promise.race([ready, outcome]);
+      expect((await call('acme', '/log')).status).toBe(200);
+      const logged = await call('ops', '/log');
+      expect(logged.status).toBe(200);
+      await until(() => events.length >= 2);
+      // Time for a line of another tenant to arrive, were the filter not applied.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      stop.abort();
+      expect(await outcome).toBeUndefined();
+      const requestId = logged.headers.get('x-request-id');
+      expect(
+        events
+          .map(({ tenantId, requestId, stream, level, message, fields }) => ({
+            tenantId,
+            requestId,
+            stream,
+            level,
+            message,
+            fields,
+          }))
+          .sort((a, b) => a.stream.localeCompare(b.stream)),
+      ).toEqual([
+        {
+          tenantId: 'ops',
+          requestId,
+          stream: 'log',
+          level: 'info',
+          message: 'hello from the guest',
+          fields: { item: 7 },
+        },
+        {
+          tenantId: 'ops',
+          requestId,
+          stream: 'stdout',
+          level: 'info',
+          message: 'a line on stdout',
+          fields: undefined,
+        },
+      ]);
+      await expect(
+        followLogs(
+          {},
+          { host: served.url, token: 'wrong-token-0123456789' },
+          { onEvent: () => {} },
+        ),
+      ).rejects.toThrow(
+        `${served.url} answered 401 UNAUTHENTICATED: The debug stream needs authorization: Bearer <admin token>.`,
+      );
+
+      // The command itself: events alone on stdout, one line each, until SIGINT.
+      const child = spawn(process.execPath, [ALGA, 'logs', '--tenant', 'ops', ...target()], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      await until(() => stderr.includes('Ctrl-C stops'), SPAWN_TIMEOUT);
+      expect(stderr).toBe(`alga logs: following ${served.url}; Ctrl-C stops\n`);
+      const second = await call('ops', '/log');
+      await until(() => stdout.split('\n').length > 2);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      const prefix = `^\\S+Z {2}ops {2}${EXT}@1\\.0\\.0 {2}${second.headers.get('x-request-id')} {2}`;
+      expect(stdout.trimEnd().split('\n').sort()).toEqual([
+        expect.stringMatching(new RegExp(`${prefix}info {2}hello from the guest \\{"item":7\\}$`)),
+        expect.stringMatching(new RegExp(`${prefix}stdout {2}a line on stdout$`)),
+      ]);
+    },
+    SPAWN_TIMEOUT,
   );
 
   it('calls an endpoint with the tenant key; the guest never sees the key or a cookie', async () => {

@@ -87,6 +87,43 @@ export async function yankVersion(
   return answerOf(yankedSchema, answer, target, 'the yank');
 }
 
+const auditSchema = z.object({
+  entries: z.array(
+    z.looseObject({
+      action: z.string(),
+      actor: z.string(),
+      at: z.string(),
+      fromVersion: z.string().nullish(),
+      toVersion: z.string().nullish(),
+      detail: z.record(z.string(), z.array(z.string())),
+    }),
+  ),
+});
+
+/** One entry of an install's audit trail: who did what and when; the names of what changed, never values. */
+export type AuditEntry = z.infer<typeof auditSchema>['entries'][number];
+
+/**
+ * An install's audit trail, oldest first, through a host's admin API
+ * (`GET /api/v1/installs/{tenant}/{extensionId}/audit`); it outlives an uninstall.
+ */
+export async function installAuditTrail(
+  install: { readonly tenant: string; readonly extensionId: string },
+  target: AdminTarget,
+): Promise<AuditEntry[]> {
+  const path = `/api/v1/installs/${encodeURIComponent(install.tenant)}/${encodeURIComponent(install.extensionId)}/audit`;
+  const answer = await callAdmin(target, path, { method: 'GET' });
+  return answerOf(auditSchema, answer, target, 'the audit trail').entries;
+}
+
+/** `1.0.0`, `1.0.0 -> 1.1.0` or nothing, for an audit line. */
+function versionMove(entry: AuditEntry): string {
+  const from = entry.fromVersion ?? undefined;
+  const to = entry.toVersion ?? undefined;
+  if (from === undefined || from === to) return to ?? from ?? '';
+  return to === undefined ? from : `${from} -> ${to}`;
+}
+
 function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
@@ -95,7 +132,25 @@ const listFlags = z.strictObject({ json: z.boolean().optional(), ...targetFlags 
 
 const installsFlags = listFlags.extend({ tenant: z.string().min(1) });
 
-/** Registers `alga installs --tenant <t>`, `alga versions [extensionId]` and `alga yank <extensionId>@<version>`. */
+function printAudit(entries: readonly AuditEntry[], extensionId: string, tenant: string): void {
+  if (entries.length === 0) {
+    process.stdout.write(`no audit entries for ${extensionId} of ${tenant}\n`);
+    return;
+  }
+  for (const entry of entries) {
+    const detail = Object.entries(entry.detail)
+      .filter(([, names]) => names.length > 0)
+      .map(([kind, names]) => `${kind}: ${names.join(', ')}`)
+      .join('; ');
+    const columns = [entry.at, entry.action, `by ${entry.actor}`, versionMove(entry), detail];
+    process.stdout.write(`${columns.filter((column) => column !== '').join('  ')}\n`);
+  }
+}
+
+/**
+ * Registers `alga installs --tenant <t>`, `alga versions [extensionId]`, `alga yank
+ * <extensionId>@<version>` and `alga audit <extensionId> --tenant <t>`.
+ */
 export function registerCatalog(program: Command): void {
   targetOptions(
     program
@@ -159,5 +214,23 @@ export function registerCatalog(program: Command): void {
     process.stdout.write(
       `yanked ${yanked.extensionId}@${yanked.version} ${yanked.contentHash}: its installs keep running; no new install or upgrade may take it\n`,
     );
+  });
+
+  targetOptions(
+    program
+      .command('audit <extension>')
+      .description(
+        "list who installed, moved, re-configured, disabled or removed a tenant's install, and when, on a running Alga host (names of what changed, never values)",
+      )
+      .requiredOption('--tenant <tenant>', 'the tenant whose install it is')
+      .option('--json', 'print the audit trail as JSON'),
+  ).action(async (extensionId: string, rawFlags: unknown) => {
+    const flags = parseFlags(installsFlags, rawFlags, 'audit');
+    const entries = await installAuditTrail(
+      { tenant: flags.tenant, extensionId },
+      adminTarget(flags, 'audit'),
+    );
+    if (flags.json === true) return printJson(entries);
+    printAudit(entries, extensionId, flags.tenant);
   });
 }

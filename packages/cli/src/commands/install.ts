@@ -2,7 +2,14 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { CliError } from '../internal/errors';
 import { parseFlags } from '../internal/flags';
-import { type AdminTarget, adminTarget, answerOf, callAdmin, targetOptions } from './publish';
+import {
+  type AdminTarget,
+  adminTarget,
+  answerOf,
+  callAdmin,
+  targetFlags,
+  targetOptions,
+} from './publish';
 
 /** What to install, for whom, with which grants, config and secrets. */
 export interface InstallRequest {
@@ -53,14 +60,13 @@ export async function installExtension(
   return answerOf(installAnswer, answer, target, 'the install');
 }
 
-/** `key=value` pairs; values that read as JSON numbers or booleans become those. */
-function pairs(
+/** `key=value` flag values as a record of strings; `USAGE` for an entry without a key. */
+export function keyValuePairs(
   entries: readonly string[],
   flag: string,
-  typed: boolean,
-  command = 'install',
-): Record<string, string | number | boolean> {
-  const out: Record<string, string | number | boolean> = {};
+  command: string,
+): Record<string, string> {
+  const out: Record<string, string> = {};
   for (const entry of entries) {
     const at = entry.indexOf('=');
     if (at <= 0)
@@ -68,14 +74,42 @@ function pairs(
         'USAGE',
         `alga ${command}: ${flag} takes key=value, got "${entry.slice(0, 40)}"`,
       );
-    const key = entry.slice(0, at);
-    const value = entry.slice(at + 1);
-    out[key] =
-      typed && /^(true|false|-?\d+(\.\d+)?)$/.test(value)
-        ? (JSON.parse(value) as number | boolean)
-        : value;
+    out[entry.slice(0, at)] = entry.slice(at + 1);
   }
   return out;
+}
+
+/** `--config` values of install and upgrade: those that read as JSON numbers or booleans become those. */
+function typedPairs(
+  entries: readonly string[],
+  command: string,
+): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(keyValuePairs(entries, '--config', command))) {
+    out[key] = /^(true|false|-?\d+(\.\d+)?)$/.test(value)
+      ? (JSON.parse(value) as number | boolean)
+      : value;
+  }
+  return out;
+}
+
+/** Secret values named by `--secret-env key=VAR` flags, read from the environment; `USAGE` when one is unset. */
+export function secretsFromEnv(
+  entries: readonly string[],
+  command: string,
+): Record<string, string> {
+  const secrets: Record<string, string> = {};
+  for (const [key, variable] of Object.entries(keyValuePairs(entries, '--secret-env', command))) {
+    const value = process.env[variable];
+    if (value === undefined) {
+      throw new CliError(
+        'USAGE',
+        `alga ${command}: --secret-env ${key}=${variable}: ${variable} is not set`,
+      );
+    }
+    secrets[key] = value;
+  }
+  return secrets;
 }
 
 /** Commander's accumulator for a repeatable flag. */
@@ -101,9 +135,7 @@ export function requestFromFlags(
     ...(version === undefined ? {} : { version }),
     ...(flags.grant === undefined ? {} : { grants: flags.grant }),
     ...(flags.egress === undefined ? {} : { egress: flags.egress }),
-    ...(flags.config === undefined
-      ? {}
-      : { config: pairs(flags.config, '--config', true, command) }),
+    ...(flags.config === undefined ? {} : { config: typedPairs(flags.config, command) }),
   };
 }
 
@@ -127,8 +159,7 @@ export const installFlags = {
 const flagsSchema = z.strictObject({
   ...installFlags,
   secretEnv: z.array(z.string()).optional(),
-  host: z.string().optional(),
-  token: z.string().optional(),
+  ...targetFlags,
 });
 
 /** Registers `alga install <extensionId>[@version] --tenant <t> [...] --host <url> --token <admin token>`. */
@@ -158,19 +189,7 @@ export function registerInstall(program: Command): void {
       ),
   ).action(async (extension: string, rawFlags: unknown) => {
     const flags = parseFlags(flagsSchema, rawFlags, 'install');
-    const secrets: Record<string, string> = {};
-    for (const [key, variable] of Object.entries(
-      pairs(flags.secretEnv ?? [], '--secret-env', false),
-    )) {
-      const value = process.env[String(variable)];
-      if (value === undefined) {
-        throw new CliError(
-          'USAGE',
-          `alga install: --secret-env ${key}=${String(variable)}: ${String(variable)} is not set`,
-        );
-      }
-      secrets[key] = value;
-    }
+    const secrets = secretsFromEnv(flags.secretEnv ?? [], 'install');
     const installed = await installExtension(
       {
         ...requestFromFlags(extension, flags, 'install'),

@@ -47,18 +47,14 @@ export function adminTarget(
   return { host: host.replace(/\/+$/, ''), token };
 }
 
-/**
- * Calls the admin API and returns its JSON; a refusal becomes a `REMOTE` error carrying the
- * host's status, code and message (`413 PAYLOAD_TOO_LARGE: ...`).
- */
-export async function callAdmin(
+/** Sends one admin API request with the admin token; `REMOTE` when the host cannot be reached. */
+export async function adminFetch(
   target: AdminTarget,
   path: string,
-  init: { method: string; body?: BodyInit; json?: unknown },
-): Promise<unknown> {
-  let response: Response;
+  init: { method: string; body?: BodyInit; json?: unknown; signal?: AbortSignal },
+): Promise<Response> {
   try {
-    response = await fetch(`${target.host}${path}`, {
+    return await fetch(`${target.host}${path}`, {
       method: init.method,
       headers: {
         authorization: `Bearer ${target.token}`,
@@ -69,31 +65,59 @@ export async function callAdmin(
           ? {}
           : { body: init.body }
         : { body: JSON.stringify(init.json) }),
+      ...(init.signal === undefined ? {} : { signal: init.signal }),
     });
   } catch (cause) {
     throw new CliError('REMOTE', `cannot reach ${target.host} (${(cause as Error).message})`, {
       cause,
     });
   }
-  const text = await response.text();
-  let json: unknown;
+}
+
+function parseJson(text: string): unknown {
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
-    json = undefined;
+    return undefined;
   }
-  // 204 (an uninstall) has no body to parse.
-  if (response.ok && (json !== undefined || response.status === 204)) return json;
+}
+
+/** The `REMOTE` error for a refused admin request: the host's status, code and message. */
+function refusal(target: AdminTarget, status: number, json: unknown): CliError {
   const error = (
     json as { error?: { code?: string; message?: string; reason?: string } } | undefined
   )?.error;
   const code = error?.reason === undefined ? error?.code : `${error.code}/${error.reason}`;
-  throw new CliError(
+  return new CliError(
     'REMOTE',
-    `${target.host} answered ${response.status}${code === undefined ? '' : ` ${code}`}: ${
+    `${target.host} answered ${status}${code === undefined ? '' : ` ${code}`}: ${
       error?.message ?? 'no error details'
     }`,
   );
+}
+
+/**
+ * Calls the admin API and returns its JSON; a refusal becomes a `REMOTE` error carrying the
+ * host's status, code and message (`413 PAYLOAD_TOO_LARGE: ...`).
+ */
+export async function callAdmin(
+  target: AdminTarget,
+  path: string,
+  init: { method: string; body?: BodyInit; json?: unknown },
+): Promise<unknown> {
+  const response = await adminFetch(target, path, init);
+  const json = parseJson(await response.text());
+  // 204 (an uninstall) has no body to parse.
+  if (response.ok && (json !== undefined || response.status === 204)) return json;
+  throw refusal(target, response.status, json);
+}
+
+/**
+ * Reads a refused request's body into its `REMOTE` error (for calls that stream their answer,
+ * so do not go through {@link callAdmin}).
+ */
+export async function refusalOf(target: AdminTarget, response: Response): Promise<CliError> {
+  return refusal(target, response.status, parseJson(await response.text()));
 }
 
 /** Parses the admin API's `answer` to `what` with `schema`, or fails with `REMOTE`. */

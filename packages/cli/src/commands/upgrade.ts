@@ -68,11 +68,30 @@ export async function uninstallExtension(
   await callAdmin(target, installUrl(request.tenant, request.extensionId), { method: 'DELETE' });
 }
 
+/**
+ * Turns a tenant's install off or on through a host's admin API
+ * (`PATCH /api/v1/installs/{tenant}/{extensionId}`): while off, the gateway answers its requests
+ * `EXTENSION_DISABLED` and the install keeps its version, grants and settings.
+ */
+export async function setInstallEnabled(
+  request: UninstallRequest & { readonly enabled: boolean },
+  target: AdminTarget,
+): Promise<InstallAnswer> {
+  const answer = await callAdmin(target, installUrl(request.tenant, request.extensionId), {
+    method: 'PATCH',
+    json: { enabled: request.enabled },
+  });
+  return answerOf(installAnswer, answer, target, request.enabled ? 'the enable' : 'the disable');
+}
+
 const upgradeFlags = z.strictObject({ ...installFlags, ...targetFlags });
 
 const uninstallFlags = z.strictObject({ tenant: z.string().min(1), ...targetFlags });
 
-/** Registers `alga upgrade <extensionId>[@version] --tenant <t>` and `alga uninstall <extensionId> --tenant <t>`. */
+/**
+ * Registers `alga upgrade <extensionId>[@version] --tenant <t>`, `alga uninstall <extensionId>
+ * --tenant <t>`, and `alga disable`/`alga enable <extensionId> --tenant <t>`.
+ */
 export function registerUpgrade(program: Command): void {
   targetOptions(
     program
@@ -112,4 +131,29 @@ export function registerUpgrade(program: Command): void {
     );
     process.stdout.write(`uninstalled ${extensionId} for ${flags.tenant}\n`);
   });
+
+  for (const enabled of [false, true]) {
+    const command = enabled ? 'enable' : 'disable';
+    targetOptions(
+      program
+        .command(`${command} <extension>`)
+        .description(
+          enabled
+            ? "turn a tenant's disabled install on again, on a running Alga host"
+            : "turn a tenant's install off on a running Alga host: its requests answer EXTENSION_DISABLED, and it keeps its version, grants and settings",
+        )
+        .requiredOption('--tenant <tenant>', 'the tenant whose install it is'),
+    ).action(async (extensionId: string, rawFlags: unknown) => {
+      const flags = parseFlags(uninstallFlags, rawFlags, command);
+      const install = await setInstallEnabled(
+        { tenant: flags.tenant, extensionId, enabled },
+        adminTarget(flags, command),
+      );
+      process.stdout.write(
+        enabled
+          ? `enabled ${install.extensionId}@${install.version} for ${install.tenantId}\n`
+          : `disabled ${install.extensionId}@${install.version} for ${install.tenantId}: its requests answer EXTENSION_DISABLED until alga enable\n`,
+      );
+    });
+  }
 }
