@@ -112,4 +112,32 @@ describe('tenant key store', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('refuses to create an existing tenant or re-key an unknown one when told which to expect', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'alga-tenants-'));
+    try {
+      const store = await TenantKeyStore.open(join(dir, 'tenants.json'));
+      const [created, raced] = await Promise.allSettled([
+        store.issueKey('acme', 'new'),
+        store.issueKey('acme', 'new'),
+      ]);
+      expect(created.status).toBe('fulfilled');
+      expect(raced).toMatchObject({
+        status: 'rejected',
+        reason: { code: 'CONFLICT', message: 'Tenant acme exists.' },
+      });
+      const key = (created as PromiseFulfilledResult<string>).value;
+      expect(store.tenantOf(key)).toBe('acme');
+      await expect(store.issueKey('nobody', 'existing')).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+        message: 'Tenant nobody does not exist.',
+      });
+      expect(store.list()).toEqual(['acme']);
+      const rotated = await store.issueKey('acme', 'existing');
+      expect(store.tenantOf(key)).toBeUndefined();
+      expect(store.tenantOf(rotated)).toBe('acme');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -93,6 +93,7 @@ function refusal(target: AdminTarget, status: number, json: unknown): CliError {
     `${target.host} answered ${status}${code === undefined ? '' : ` ${code}`}: ${
       error?.message ?? 'no error details'
     }`,
+    { status },
   );
 }
 

@@ -26,19 +26,25 @@ export async function listTenants(target: AdminTarget): Promise<string[]> {
 
 /**
  * Creates a tenant with a new API key, or gives an existing one a new key (its old key stops
- * working at once), through a host's admin API (`POST /api/v1/tenants`).
+ * working at once), through a host's admin API (`POST /api/v1/tenants`). With `expect: 'new'`
+ * the host refuses an existing tenant (409), with `expect: 'existing'` an unknown one (404),
+ * as one step with the write.
  *
  * @example
  * ```ts
  * const { apiKey } = await issueTenantKey('acme',
- *   { host: 'http://127.0.0.1:3000', token: process.env.ALGA_ADMIN_TOKEN! });
+ *   { host: 'http://127.0.0.1:3000', token: process.env.ALGA_ADMIN_TOKEN! }, { expect: 'new' });
  * ```
  */
 export async function issueTenantKey(
   tenant: string,
   target: AdminTarget,
+  options: { expect?: 'new' | 'existing' } = {},
 ): Promise<IssuedTenantKey> {
-  const answer = await callAdmin(target, '/api/v1/tenants', { method: 'POST', json: { tenant } });
+  const answer = await callAdmin(target, '/api/v1/tenants', {
+    method: 'POST',
+    json: { tenant, ...options },
+  });
   return answerOf(issuedSchema, answer, target, 'the tenant key');
 }
 
@@ -58,8 +64,9 @@ function printIssued(issued: IssuedTenantKey, json: boolean, note: string): void
 }
 
 /**
- * Issues a key for `tenant` after checking whether it exists: `create` must not silently take
- * the key of a tenant already serving traffic, and `rotate-key` must not make a typo a tenant.
+ * Issues a key for `tenant`, telling the host whether it must exist: `create` must not silently
+ * take the key of a tenant already serving traffic, and `rotate-key` must not make a typo a
+ * tenant. The host checks it with the write, so two operators cannot both create one tenant.
  */
 async function issueChecked(
   tenant: string,
@@ -69,20 +76,27 @@ async function issueChecked(
   const name = `tenants ${command}`;
   const flags = parseFlags(listFlags, rawFlags, name);
   const target = adminTarget(flags, name);
-  const exists = (await listTenants(target)).includes(tenant);
-  if (command === 'create' && exists) {
-    throw new CliError(
-      'USAGE',
-      `alga ${name}: tenant ${tenant} exists; alga tenants rotate-key ${tenant} gives it a new key`,
-    );
+  let issued: IssuedTenantKey;
+  try {
+    issued = await issueTenantKey(tenant, target, {
+      expect: command === 'create' ? 'new' : 'existing',
+    });
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    if (command === 'create' && error.status === 409) {
+      throw new CliError(
+        'USAGE',
+        `alga ${name}: tenant ${tenant} exists; alga tenants rotate-key ${tenant} gives it a new key`,
+      );
+    }
+    if (command === 'rotate-key' && error.status === 404) {
+      throw new CliError(
+        'USAGE',
+        `alga ${name}: ${target.host} has no tenant ${tenant}; alga tenants create ${tenant} creates it`,
+      );
+    }
+    throw error;
   }
-  if (command === 'rotate-key' && !exists) {
-    throw new CliError(
-      'USAGE',
-      `alga ${name}: ${target.host} has no tenant ${tenant}; alga tenants create ${tenant} creates it`,
-    );
-  }
-  const issued = await issueTenantKey(tenant, target);
   printIssued(
     issued,
     flags.json === true,

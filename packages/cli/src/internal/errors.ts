@@ -18,14 +18,17 @@ export class CliError extends Error {
   override readonly name = 'CliError';
   readonly code: CliErrorCode;
   readonly exitCode: number;
+  /** For a `REMOTE` refusal, the HTTP status the host answered with. */
+  readonly status: number | undefined;
 
   constructor(
     code: CliErrorCode,
     message: string,
-    options: { cause?: unknown; exitCode?: number } = {},
+    options: { cause?: unknown; exitCode?: number; status?: number } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.exitCode = options.exitCode ?? 1;
+    this.status = options.status;
   }
 }

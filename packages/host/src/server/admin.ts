@@ -72,7 +72,9 @@ const installPatchBody = z
     config: z.record(z.string(), settingValue).optional(),
   })
   .strict();
-const tenantBody = z.object({ tenant: z.string().min(1).max(63) }).strict();
+const tenantBody = z
+  .object({ tenant: z.string().min(1).max(63), expect: z.enum(['new', 'existing']).optional() })
+  .strict();
 
 /** Drops keys whose value is `undefined`, so zod output fits `exactOptionalPropertyTypes` options. */
 function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
@@ -347,8 +349,8 @@ export function createAdminApi(options: AdminApiOptions): Hono {
   });
 
   app.post('/api/v1/tenants', async (c) => {
-    const { tenant } = await readJson(c.req.raw, tenantBody);
-    const apiKey = await options.tenants.issueKey(tenant);
+    const { tenant, expect } = await readJson(c.req.raw, tenantBody);
+    const apiKey = await options.tenants.issueKey(tenant, expect);
     return jsonResponse({ tenant, apiKey }, 201, requestIdOf(c.req.raw));
   });
 

@@ -86,13 +86,22 @@ export class TenantKeyStore {
   /**
    * Creates tenant `id` with a new API key, or gives an existing tenant a new key (the old
    * one stops working at once). Returns the key: the only time it is ever visible.
+   * `expect: 'new'` refuses an existing tenant (`CONFLICT`) and `expect: 'existing'` an
+   * unknown one (`NOT_FOUND`), checked in the same step as the write, so two callers cannot
+   * both create the same tenant.
    */
-  async issueKey(id: string): Promise<string> {
+  async issueKey(id: string, expect?: 'new' | 'existing'): Promise<string> {
     if (!isTenantId(id)) {
       throw new GatewayError(
         GatewayErrorCode.BAD_REQUEST,
         'tenant must be 1-63 of a-z, 0-9, _ and -, starting with a letter or digit.',
       );
+    }
+    if (expect === 'new' && this.#rows.has(id)) {
+      throw new GatewayError(GatewayErrorCode.CONFLICT, `Tenant ${id} exists.`);
+    }
+    if (expect === 'existing' && !this.#rows.has(id)) {
+      throw new GatewayError(GatewayErrorCode.NOT_FOUND, `Tenant ${id} does not exist.`);
     }
     const apiKey = `alga_tk_${randomBytes(32).toString('base64url')}`;
     const now = new Date().toISOString();
