@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeFileAtomic } from '../src/atomic-file';
 import { GatewayError } from '../src/gateway/errors';
 import { parseHostSettings, resolveHostSettings } from '../src/server/config';
 import { TenantKeyStore } from '../src/server/tenants';
@@ -136,6 +137,29 @@ describe('tenant key store', () => {
       const rotated = await store.issueKey('acme', 'existing');
       expect(store.tenantOf(key)).toBeUndefined();
       expect(store.tenantOf(rotated)).toBe('acme');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('writeFileAtomic', () => {
+  it('creates the folder, sets the mode, and leaves no temporary file when the rename fails', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'alga-atomic-'));
+    try {
+      const path = join(dir, 'nested', 'tenants.json');
+      await writeFileAtomic(path, '{"a":1}', { mode: 0o600 });
+      expect(await readFile(path, 'utf8')).toBe('{"a":1}');
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+      // A non-empty folder where the file should go: the write succeeds, the rename cannot.
+      const blocked = join(dir, 'blocked');
+      await mkdir(blocked);
+      await writeFile(join(blocked, 'keep'), 'x');
+      await expect(writeFileAtomic(blocked, 'new')).rejects.toMatchObject({
+        code: expect.stringMatching(/^(EISDIR|ENOTEMPTY|EEXIST)$/),
+      });
+      expect((await readdir(dir)).sort()).toEqual(['blocked', 'nested']);
+      expect(await readdir(join(dir, 'nested'))).toEqual(['tenants.json']);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

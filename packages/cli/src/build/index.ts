@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { CapabilityId } from '@alga/manifest';
+import { writeFileAtomic } from '../internal/atomic-file';
 import { CliError } from '../internal/errors';
 import { analyzeProject } from './analyze';
 import { bundleProject, sourceConditions } from './bundle';
@@ -72,13 +71,6 @@ export interface BuildResult {
 }
 
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
-
-async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const staging = `${path}.${process.pid}.tmp`;
-  await writeFile(staging, data);
-  await rename(staging, path);
-}
 
 /** The linked component must import only declared interfaces (and the shared types) and export the handler. */
 function checkLinked(
@@ -168,8 +160,8 @@ export async function buildExtension(options: BuildOptions): Promise<BuildResult
   }
 
   const metadataPath = project.componentPath.replace(/\.wasm$/, '.json');
-  await writeAtomically(project.componentPath, entry.component);
-  await writeAtomically(metadataPath, entry.metadata);
+  await writeFileAtomic(project.componentPath, entry.component);
+  await writeFileAtomic(metadataPath, entry.metadata);
   return {
     componentPath: project.componentPath,
     metadataPath,

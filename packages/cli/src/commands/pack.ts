@@ -1,8 +1,8 @@
-import { rename, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { PackedBundle } from '@alga/host';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { writeFileAtomic } from '../internal/atomic-file';
 import { CliError, type CliErrorCode } from '../internal/errors';
 import { parseFlags } from '../internal/flags';
 
@@ -66,10 +66,8 @@ export async function packToFile(
   const path = resolve(
     options.out ?? defaultBundleName(packed.manifest.name, packed.manifest.version),
   );
-  const temporary = `${path}.${process.pid}.tmp`;
   try {
-    await writeFile(temporary, packed.bytes);
-    await rename(temporary, path);
+    await writeFileAtomic(path, packed.bytes);
   } catch (cause) {
     throw new CliError(
       'IO',

@@ -1,6 +1,7 @@
 import { hash, randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { writeFileAtomic } from '../atomic-file';
 import { GatewayError, GatewayErrorCode } from '../gateway/errors';
 
 const TENANT_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -124,11 +125,7 @@ export class TenantKeyStore {
 
   #persist(): Promise<void> {
     const body = JSON.stringify({ version: 1, tenants: [...this.#rows.values()] }, null, 2);
-    const write = async () => {
-      const temp = `${this.#path}.${process.pid}.tmp`;
-      await writeFile(temp, body, { mode: 0o600 });
-      await rename(temp, this.#path);
-    };
+    const write = () => writeFileAtomic(this.#path, body, { mode: 0o600 });
     this.#writing = this.#writing.then(write, write);
     return this.#writing;
   }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeFileAtomic } from '../../atomic-file';
 import { RunnerError } from '../errors';
 
 /**
@@ -103,15 +103,14 @@ async function locate(): Promise<IsolateEntries> {
     outExtension: { '.js': '.cjs' },
     logLevel: 'silent',
   });
-  await mkdir(dir, { recursive: true });
   for (const file of result.outputFiles) {
-    const target = join(
-      dir,
-      file.path.endsWith('runner-worker.cjs') ? 'runner-worker.cjs' : 'runner-process.cjs',
+    await writeFileAtomic(
+      join(
+        dir,
+        file.path.endsWith('runner-worker.cjs') ? 'runner-worker.cjs' : 'runner-process.cjs',
+      ),
+      file.contents,
     );
-    const staging = `${target}.${globalThis.process.pid}.tmp`;
-    await writeFile(staging, file.contents);
-    await rename(staging, target);
   }
   return { worker, process };
 }

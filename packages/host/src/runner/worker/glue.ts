@@ -1,9 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
+import { writeFileAtomic } from '../../atomic-file';
 
 type GetCoreModule = (name: string) => WebAssembly.Module;
 type InstantiateCore = (
@@ -118,15 +118,8 @@ export async function loadGlue(
     async saveCodeCache() {
       if (cached || cachePath === undefined) return;
       cached = true;
-      const staging = `${cachePath}.${randomUUID()}.tmp`;
-      try {
-        await mkdir(dirname(cachePath), { recursive: true });
-        await writeFile(staging, compiled.createCachedData());
-        await rename(staging, cachePath);
-      } catch {
-        // Only a speed-up: a read-only or full disk leaves the next isolate compiling again.
-        await rm(staging, { force: true });
-      }
+      // Only a speed-up: a read-only or full disk leaves the next isolate compiling again.
+      await writeFileAtomic(cachePath, compiled.createCachedData()).catch(() => undefined);
     },
   };
 }
