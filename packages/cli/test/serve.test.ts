@@ -450,6 +450,11 @@ describe('alga serve, publish and install, end to end over loopback', () => {
       expect(unsetVariable.stderr).toBe(
         'alga: alga settings: --secret-env apiKey=ALGA_TEST_UNSET_VARIABLE: ALGA_TEST_UNSET_VARIABLE is not set [USAGE]\n',
       );
+      const setAndUnset = await settings('--config', 'greeting=Hi', '--unset', 'greeting');
+      expect([setAndUnset.code, setAndUnset.stderr]).toEqual([
+        1,
+        'alga: alga settings: greeting is given to both --config and --unset; pass one of them [USAGE]\n',
+      ]);
       const cleared = await settings('--unset', 'greeting', '--clear-secret', 'apiKey');
       expect(cleared.stdout).toContain('  greeting = "Hello"\n  apiKey = (secret, not set)\n');
       expect((await settings('--reset', '--config', 'greeting=x')).code).toBe(1);

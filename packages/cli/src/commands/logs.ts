@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { readSse } from '../dev/sse';
 import { CliError } from '../internal/errors';
 import { parseFlags } from '../internal/flags';
+import { terminalSafe } from '../internal/terminal';
 import {
   type AdminTarget,
   adminFetch,
@@ -72,6 +73,7 @@ export async function followLogs(
   target: AdminTarget,
   options: FollowOptions,
 ): Promise<void> {
+  if (options.signal?.aborted === true) return;
   const stop = new AbortController();
   const abort = () => stop.abort();
   options.signal?.addEventListener('abort', abort, { once: true });
@@ -87,7 +89,7 @@ export async function followLogs(
     for await (const message of readSse(response.body, stop.signal)) {
       if (message.event === 'ready') options.onReady?.();
       if (message.event !== 'debug') continue;
-      const parsed = debugEventSchema.safeParse(JSON.parse(message.data));
+      const parsed = debugEventSchema.safeParse(parseJson(message.data));
       if (!parsed.success) {
         throw new CliError('REMOTE', `${target.host} sent a debug event of an unexpected shape`);
       }
@@ -102,11 +104,25 @@ export async function followLogs(
   }
 }
 
-/** `at tenant extension@version requestId level-or-stream message {fields}`: one line per event. */
+/** `undefined` for text that is not JSON, which the schema then refuses with the other bad shapes. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `at tenant extension@version requestId level-or-stream message {fields}`: one line per event,
+ * with the guest's control characters escaped (a guest's newline cannot start a forged line).
+ */
 export function formatLogEvent(event: GuestLogEvent): string {
   const source = event.stream === 'log' ? event.level : event.stream;
   const fields = event.fields === undefined ? '' : ` ${JSON.stringify(event.fields)}`;
-  return `${new Date(event.at).toISOString()}  ${event.tenantId}  ${event.extensionId}@${event.version}  ${event.requestId}  ${source}  ${event.message}${fields}`;
+  return terminalSafe(
+    `${new Date(event.at).toISOString()}  ${event.tenantId}  ${event.extensionId}@${event.version}  ${event.requestId}  ${source}  ${event.message}${fields}`,
+  );
 }
 
 const logsFlags = z.strictObject({
@@ -151,7 +167,7 @@ export function registerLogs(program: Command): void {
             process.stderr.write(`alga logs: following ${target.host}; Ctrl-C stops\n`),
           onEvent: (event) =>
             process.stdout.write(
-              `${flags.json === true ? JSON.stringify(event) : formatLogEvent(event)}\n`,
+              `${flags.json === true ? terminalSafe(JSON.stringify(event)) : formatLogEvent(event)}\n`,
             ),
         },
       );

@@ -148,6 +148,16 @@ function printSettings(headline: string, settings: InstallSettings): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/** One key set and cleared in one command is a mistake whichever way it is read, so neither wins. */
+function refuseBoth(both: boolean, key: string, setFlag: string, clearFlag: string): void {
+  if (both) {
+    throw new CliError(
+      'USAGE',
+      `alga settings: ${key} is given to both ${setFlag} and ${clearFlag}; pass one of them`,
+    );
+  }
+}
+
 const settingsFlags = z.strictObject({
   tenant: z.string().min(1),
   config: z.array(z.string()).optional(),
@@ -204,12 +214,18 @@ export function registerSettings(program: Command): void {
       )) {
         config[key] = typedValue(current, key, value);
       }
-      for (const key of flags.unset ?? []) config[key] = null;
+      for (const key of flags.unset ?? []) {
+        refuseBoth(key in config, key, '--config', '--unset');
+        config[key] = null;
+      }
       const secrets: Record<string, string | null> = secretsFromEnv(
         flags.secretEnv ?? [],
         'settings',
       );
-      for (const key of flags.clearSecret ?? []) secrets[key] = null;
+      for (const key of flags.clearSecret ?? []) {
+        refuseBoth(key in secrets, key, '--secret-env', '--clear-secret');
+        secrets[key] = null;
+      }
       settings = await saveInstallSettings(
         install,
         {

@@ -11,6 +11,7 @@ import { buildExtension } from '../build/index';
 import { loadProject } from '../build/project';
 import { generateKeyFiles } from '../commands/keygen';
 import { CliError } from '../internal/errors';
+import { terminalSafe } from '../internal/terminal';
 import { DEV_CONFIG_TEMPLATE, type DevConfig, readDevConfig } from './config';
 import { fingerprint, isWatched } from './fingerprint';
 import { readSse } from './sse';
@@ -244,7 +245,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   const pendingLogs = new Map<string, string[]>();
   const printed = new Set<string>();
   const logLine = (event: { level: string; stream: string; message: string; fields?: unknown }) =>
-    `    ${event.stream === 'log' ? event.level : event.stream} ${event.message}${event.fields === undefined ? '' : ` ${JSON.stringify(event.fields)}`}\n`;
+    `    ${terminalSafe(`${event.stream === 'log' ? event.level : event.stream} ${event.message}${event.fields === undefined ? '' : ` ${JSON.stringify(event.fields)}`}`)}\n`;
   const debugAbort = new AbortController();
   const debugStream = await admin(
     'GET',
