@@ -148,7 +148,7 @@ describe('writeFileAtomic', () => {
     const dir = await mkdtemp(join(tmpdir(), 'alga-atomic-'));
     try {
       const path = join(dir, 'nested', 'tenants.json');
-      await writeFileAtomic(path, '{"a":1}', { mode: 0o600 });
+      await writeFileAtomic(path, '{"a":1}', { mode: 0o600, durable: true });
       expect(await readFile(path, 'utf8')).toBe('{"a":1}');
       expect((await stat(path)).mode & 0o777).toBe(0o600);
       // A non-empty folder where the file should go: the write succeeds, the rename cannot.

@@ -125,7 +125,7 @@ export class TenantKeyStore {
 
   #persist(): Promise<void> {
     const body = JSON.stringify({ version: 1, tenants: [...this.#rows.values()] }, null, 2);
-    const write = () => writeFileAtomic(this.#path, body, { mode: 0o600 });
+    const write = () => writeFileAtomic(this.#path, body, { mode: 0o600, durable: true });
     this.#writing = this.#writing.then(write, write);
     return this.#writing;
   }

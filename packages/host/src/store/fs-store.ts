@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../atomic-file.js';
 import { BundleError } from '../bundle/errors.js';
 import { assertContentHash } from '../bundle/hash.js';
 import { type BundleLimits, maxArchiveBytes, resolveLimits } from '../bundle/limits.js';
@@ -122,26 +122,11 @@ export class FsBundleStore implements BundleStore {
     const target = this.#pathOf(contentHash);
     if (await this.#exists(target)) return contentHash;
     try {
-      await mkdir(this.#objects, { recursive: true });
-    } catch (error) {
-      throw ioError('create', this.#objects, error);
-    }
-    const temporary = join(this.#objects, `.tmp-${randomUUID()}`);
-    try {
-      const handle = await open(temporary, 'wx', 0o644);
-      try {
-        await handle.writeFile(stored);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
       // Same content under the same name: if a concurrent put won the race, replacing it changes nothing.
-      await rename(temporary, target);
+      await writeFileAtomic(target, stored, { mode: 0o644, durable: true });
     } catch (error) {
-      await unlink(temporary).catch(() => undefined);
       throw ioError('write', target, error);
     }
-    await this.#syncFolder();
     return contentHash;
   }
 
@@ -183,20 +168,6 @@ export class FsBundleStore implements BundleStore {
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return false;
       throw ioError('inspect', path, error);
-    }
-  }
-
-  /** Makes the rename durable: without syncing the folder a crash can forget the new name. */
-  async #syncFolder(): Promise<void> {
-    try {
-      const handle = await open(this.#objects, 'r');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    } catch (error) {
-      throw ioError('sync', this.#objects, error);
     }
   }
 }
