@@ -2,7 +2,9 @@
 // Checks what `npm publish` would ship for every public package under packages/: builds it, asks
 // npm which files the tarball holds, and fails when a `main`, `types`, `bin` or `exports` target
 // is missing from it, when built code imports a package its package.json does not declare, or
-// when the built entry (or the `alga` binary) does not load in plain Node. The builds are removed
+// when the built entry (or the `alga` binary) does not load in plain Node; then it installs the
+// tarballs as a user would and runs an extension's life through them (consumer-check.mjs).
+// The builds are removed
 // afterwards (a source checkout runs from sources, and `alga` prefers a dist/ it finds), unless
 // `--keep-dist` is given.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -10,6 +12,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkConsumer } from './consumer-check.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const keepDist = process.argv.includes('--keep-dist');
@@ -132,6 +135,16 @@ try {
     }
     console.log(`${manifest.name}: ${files.size} files, ${pack.size} bytes packed`);
   }
+  // Only once every package passed on its own: a broken tarball would fail the flow anyway.
+  if (problems.length === 0) {
+    const started = performance.now();
+    problems.push(...(await checkConsumer(root, packages)));
+    if (problems.length === 0) {
+      console.log(
+        `installed from the tarballs: alga new, build, test, keygen, pack, sign, serve, publish, tenants create, install and a call passed (${Math.round((performance.now() - started) / 1000)} s)`,
+      );
+    }
+  }
 } finally {
   if (!keepDist)
     for (const dir of built) rmSync(join(dir, 'dist'), { recursive: true, force: true });
@@ -141,5 +154,5 @@ if (problems.length > 0) {
   process.exit(1);
 }
 console.log(
-  'check-packages: every declared entry ships, every import is declared, every entry loads',
+  'check-packages: every declared entry ships, every import is declared, every entry loads, and the tarballs work installed',
 );
