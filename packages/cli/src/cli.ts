@@ -36,6 +36,20 @@ const registrations: ReadonlyArray<(program: Command) => void> = [
   registerDev,
 ];
 
+/**
+ * A failed system call (`ENOSPC`, `EACCES`, a file where a folder should be): the machine's
+ * state, not a bug, so it gets one line naming the call and the path instead of a stack trace.
+ */
+function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  return (
+    error instanceof Error &&
+    typeof code === 'string' &&
+    /^E[A-Z0-9]+$/.test(code) &&
+    typeof syscall === 'string'
+  );
+}
+
 /** Runs the `alga` command line with `argv` (without node and script) and returns the exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {
   const program = new Command('alga')
@@ -52,6 +66,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     if (error instanceof CliError) {
       process.stderr.write(`alga: ${error.message} [${error.code}]\n`);
       return error.exitCode;
+    }
+    if (isSystemError(error)) {
+      process.stderr.write(`alga: ${error.message} [IO]\n`);
+      return 1;
     }
     throw error;
   }

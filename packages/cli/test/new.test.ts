@@ -8,6 +8,7 @@ import { scaffoldExtension } from '@alga/cli';
 import { parseManifest } from '@alga/manifest';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from './run-cli';
 
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -73,6 +74,18 @@ describe('scaffoldExtension', () => {
       scaffoldExtension({ dir: join(scratch, 'x'), template: 'react' as never }),
     ).rejects.toMatchObject({
       code: 'USAGE',
+    });
+  });
+
+  it('reports a failed system call as one IO line, not a stack trace', async () => {
+    const blocker = join(scratch, 'a-file');
+    await writeFile(blocker, 'not a folder');
+    const target = join(blocker, 'ext');
+    const result = await cli(['new', target]);
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `alga: ENOTDIR: not a directory, mkdir '${target}' [IO]\n`,
     });
   });
 
