@@ -243,7 +243,11 @@ export type {
   RawHostSettings,
 } from './server/config.js';
 export { HOST_SETTINGS, parseHostSettings, resolveHostSettings } from './server/config.js';
-export type { EmbeddedHost, EmbeddedHostOptions } from './server/embedded-host.js';
+export type {
+  EmbeddedHost,
+  EmbeddedHostOptions,
+  StartupWarmReport,
+} from './server/embedded-host.js';
 export { createEmbeddedHost } from './server/embedded-host.js';
 export type { RemoteRunnerOptions } from './server/remote-runner.js';
 export { RemoteRunner } from './server/remote-runner.js';

@@ -484,10 +484,37 @@ describe('embedded host (alga serve) over loopback', () => {
     const altered = Uint8Array.from(await readFile(path));
     altered[altered.length - 100] = (altered[altered.length - 100] ?? 0) ^ 0xff;
     await writeFile(path, altered);
-    host = await createEmbeddedHost({ ...options, logger: pino({ level: 'silent' }) });
+    const restartLogs: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        restartLogs.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    host = await createEmbeddedHost({ ...options, logger: pino({ level: 'info' }, sink) });
+    // Loaded at start, before any request: the good program; the altered one is refused and logged.
+    expect(await host.warmed).toMatchObject({ programs: 2, failed: 1 });
+    expect(host.runner.stats().programs).toBe(1);
+    const refused = restartLogs.map((line) => JSON.parse(line)).find((entry) => entry.level === 40);
+    expect(refused).toMatchObject({
+      msg: 'an installed extension did not load at start; its requests will load it again',
+      extensionId: EXT,
+      version: '1.0.1',
+      contentHash: spoiled.contentHash,
+    });
     const response = await call('tamper', '/hello');
     expect(response.status).toBe(502);
     expect(await errorCode(response)).toBe('INTEGRITY');
+    expect(await (await call('acme', '/items/9')).json()).toEqual({ id: '9' });
+
+    await host.close();
+    host = await createEmbeddedHost({
+      ...options,
+      warmOnStart: false,
+      logger: pino({ level: 'silent' }),
+    });
+    expect(await host.warmed).toEqual({ programs: 0, failed: 0, durationMs: 0 });
+    expect(host.runner.stats().programs).toBe(0);
     expect(await (await call('acme', '/items/9')).json()).toEqual({ id: '9' });
   });
 });

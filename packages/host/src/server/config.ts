@@ -93,6 +93,11 @@ export const HOST_SETTINGS = {
     env: 'ALGA_SHUTDOWN_TIMEOUT_MS',
     help: 'how long shutdown waits for in-flight requests; default 10000',
   },
+  warmOnStart: {
+    flag: '--warm-on-start',
+    env: 'ALGA_WARM_ON_START',
+    help: 'load every installed extension when the host starts, so the first requests after a restart do not wait for it (true/false); default true',
+  },
   dev: {
     flag: '--dev',
     env: 'ALGA_DEV',
@@ -162,6 +167,7 @@ const schema = z.object({
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
   shutdownTimeoutMs: positiveInt(600_000).default(10_000),
+  warmOnStart: bool.default(true),
   dev: bool.default(false),
 });
 

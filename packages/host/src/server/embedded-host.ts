@@ -55,6 +55,15 @@ export interface EmbeddedHostOptions extends HostSettingsInput {
   logger?: pino.Logger;
 }
 
+/** What loading the installed extensions at start did. */
+export interface StartupWarmReport {
+  /** Distinct programs (content hashes) of enabled installs. */
+  readonly programs: number;
+  /** Programs that did not load (each logged at `warn`); their requests try again. */
+  readonly failed: number;
+  readonly durationMs: number;
+}
+
 /** A running embedded host. */
 export interface EmbeddedHost {
   /** Where it listens, e.g. `http://127.0.0.1:3000`. */
@@ -75,6 +84,12 @@ export interface EmbeddedHost {
   readonly runner: Runner;
   /** The gateway serving `/api/ext/...` and `/api/ext-proxy/...`. */
   readonly gateway: Gateway;
+  /**
+   * Settles (never rejects) once the extensions installed when the host started are loaded
+   * (`warmOnStart`, on by default): requests meanwhile are served as usual, a program still
+   * loading is waited for, not loaded twice.
+   */
+  readonly warmed: Promise<StartupWarmReport>;
   /** The whole host as a web-standard handler (what the HTTP server calls). */
   fetch(request: Request): Promise<Response>;
   /**
@@ -86,6 +101,7 @@ export interface EmbeddedHost {
 }
 
 const ADMIN_TOKEN_PREFIX = 'alga_at_';
+const NOTHING_WARMED: StartupWarmReport = { programs: 0, failed: 0, durationMs: 0 };
 
 async function ensureSecretsKey(dataDir: string): Promise<string> {
   const path = join(dataDir, 'secrets.key');
@@ -353,6 +369,49 @@ export async function createEmbeddedHost(options: EmbeddedHostOptions): Promise<
     void listener(incoming, outgoing);
   });
 
+  let warmed: Promise<StartupWarmReport> = Promise.resolve(NOTHING_WARMED);
+  /**
+   * One program at a time, so a restart with many installs leaves CPU for the requests that
+   * arrive meanwhile; a failure is logged and skipped, never fatal.
+   */
+  const warmInstalled = async (): Promise<StartupWarmReport> => {
+    const started = performance.now();
+    const programs = new Map<string, { extensionId: string; version: string }>();
+    let failed = 0;
+    try {
+      for (const install of await store.listInstalls({})) {
+        if (install.enabled && !programs.has(install.contentHash)) {
+          programs.set(install.contentHash, {
+            extensionId: install.extensionId,
+            version: install.version,
+          });
+        }
+      }
+      for (const [contentHash, program] of programs) {
+        if (closing) break;
+        try {
+          await runner.warm(contentHash, program);
+        } catch (error) {
+          if (closing) break;
+          failed += 1;
+          logger.warn(
+            { ...program, contentHash, err: (error as Error).message },
+            'an installed extension did not load at start; its requests will load it again',
+          );
+        }
+      }
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, 'could not list the installs to load');
+    }
+    const report = {
+      programs: programs.size,
+      failed,
+      durationMs: Math.round(performance.now() - started),
+    };
+    if (!closing && report.programs > 0) logger.info(report, 'installed extensions loaded');
+    return report;
+  };
+
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
@@ -368,6 +427,8 @@ export async function createEmbeddedHost(options: EmbeddedHostOptions): Promise<
       }
       server.closeAllConnections();
       await stopped;
+      // The load under way, if any, ends before the runner it loads into.
+      await warmed;
       await runner.close();
       if (embeddedRunner === undefined) await debug.close();
       trust.close();
@@ -384,6 +445,7 @@ export async function createEmbeddedHost(options: EmbeddedHostOptions): Promise<
     'host started',
   );
   await flushed(destination);
+  warmed = settings.warmOnStart ? warmInstalled() : Promise.resolve(NOTHING_WARMED);
   return {
     url,
     adminToken,
@@ -394,6 +456,7 @@ export async function createEmbeddedHost(options: EmbeddedHostOptions): Promise<
     bundles,
     runner,
     gateway,
+    warmed,
     fetch,
     close,
   };
