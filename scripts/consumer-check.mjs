@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ADMIN_TOKEN = 'consumer-check-admin-token-0123456789';
+/** What the basic template's manifest asks for. */
+const TEMPLATE_GRANTS = ['cap:context.read', 'cap:log.emit', 'cap:config.read'];
 /** Generous: a cold `alga build` takes 4-12 s on a 2-core machine, more under a loaded CI run. */
 const STEP_TIMEOUT_MS = 180_000;
 
@@ -142,12 +144,7 @@ export async function checkConsumer(root, packages) {
           'com.example.my-ext',
           '--tenant',
           'acme',
-          '--grant',
-          'cap:context.read',
-          '--grant',
-          'cap:log.emit',
-          '--grant',
-          'cap:config.read',
+          ...TEMPLATE_GRANTS.flatMap((grant) => ['--grant', grant]),
           '--config',
           'greeting=Hi',
           ...target,
