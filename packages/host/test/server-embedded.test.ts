@@ -493,7 +493,11 @@ describe('embedded host (alga serve) over loopback', () => {
     });
     host = await createEmbeddedHost({ ...options, logger: pino({ level: 'info' }, sink) });
     // Loaded at start, before any request: the good program; the altered one is refused and logged.
+    // Asked in process, at once: the load waits on an isolate's start, a probe on nothing.
+    const loading = await host.fetch(new Request(`${host.url}/readyz`));
+    expect([loading.status, await loading.json()]).toEqual([503, { status: 'loading' }]);
     expect(await host.warmed).toMatchObject({ programs: 2, failed: 1 });
+    expect(await (await fetch(`${host.url}/readyz`)).json()).toEqual({ status: 'ready' });
     expect(host.runner.stats().programs).toBe(1);
     const refused = restartLogs.map((line) => JSON.parse(line)).find((entry) => entry.level === 40);
     expect(refused).toMatchObject({

@@ -280,6 +280,12 @@ export async function createEmbeddedHost(options: EmbeddedHostOptions): Promise<
       requestIdOf(c.req.raw),
     ),
   );
+  // Liveness says the process answers; readiness also waits for the startup load, so a load
+  // balancer that probes it holds traffic until the installed extensions answer warm.
+  app.get('/readyz', (c) => {
+    const status = closing ? 'draining' : startupLoaded ? 'ready' : 'loading';
+    return jsonResponse({ status }, status === 'ready' ? 200 : 503, requestIdOf(c.req.raw));
+  });
   app.get(
     '/metrics',
     async () =>
@@ -370,6 +376,7 @@ export async function createEmbeddedHost(options: EmbeddedHostOptions): Promise<
   });
 
   let warmed: Promise<StartupWarmReport> = Promise.resolve(NOTHING_WARMED);
+  let startupLoaded = false;
   /**
    * One program at a time, so a restart with many installs leaves CPU for the requests that
    * arrive meanwhile; a failure is logged and skipped, never fatal.
@@ -445,7 +452,12 @@ export async function createEmbeddedHost(options: EmbeddedHostOptions): Promise<
     'host started',
   );
   await flushed(destination);
-  warmed = settings.warmOnStart ? warmInstalled() : Promise.resolve(NOTHING_WARMED);
+  warmed = (settings.warmOnStart ? warmInstalled() : Promise.resolve(NOTHING_WARMED)).then(
+    (report) => {
+      startupLoaded = true;
+      return report;
+    },
+  );
   return {
     url,
     adminToken,
