@@ -236,7 +236,7 @@ export async function startHostApp(options: HostAppOptions): Promise<HostApp> {
     const state: HostAppState = { uiOrigin, tenants };
     return c.json(state, 200, { 'cache-control': 'no-store' });
   });
-  app.on(['GET', 'HEAD'], ['/healthz', '/metrics'], (c) => forward(c.req.raw));
+  app.on(['GET', 'HEAD'], ['/healthz', '/readyz', '/metrics'], (c) => forward(c.req.raw));
   app.all('/api/*', (c) => forward(c.req.raw, credentialFor(c.req.raw, c.req.path)));
   app.notFound(() => text(404, 'Nothing is served at this path.'));
 

@@ -101,6 +101,12 @@ describe('host app origins', () => {
     expect((await call('/', {}, 'evil.example')).status).toBe(421);
   });
 
+  it("passes the embedded host's liveness and readiness probes through", async () => {
+    await app.host.warmed;
+    expect(await call('/healthz', {})).toEqual({ status: 200, text: '{"status":"ok"}' });
+    expect(await call('/readyz', {})).toEqual({ status: 200, text: '{"status":"ready"}' });
+  });
+
   it('serves /ext-ui/ only on the UI name, and nothing else there', async () => {
     expect((await call('/ext-ui/com.example.hello/sha256:00/index.html', {})).status).toBe(404);
     expect((await call('/', {}, '127.0.0.1')).status).toBe(404);
