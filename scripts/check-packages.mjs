@@ -8,8 +8,9 @@
 // afterwards (a source checkout runs from sources, and `alga` prefers a dist/ it finds), unless
 // `--keep-dist` is given.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkConsumer } from './consumer-check.mjs';
@@ -102,6 +103,9 @@ const packages = readdirSync(join(root, 'packages'))
   .filter(({ manifest }) => manifest.private !== true);
 const problems = [];
 const built = [];
+/** The tarballs, made once: their file lists for the checks here, then installed by the consumer check. */
+const tarballs = mkdtempSync(join(tmpdir(), 'alga-tarballs-'));
+const packed = [];
 try {
   // All first: a package's built code imports the others' builds.
   for (const { dir } of packages) {
@@ -110,7 +114,10 @@ try {
   }
   for (const { dir, manifest } of packages) {
     const report = (problem) => problems.push(`${manifest.name}: ${problem}`);
-    const [pack] = JSON.parse(npm(['pack', '--dry-run', '--json', '--ignore-scripts'], dir));
+    const [pack] = JSON.parse(
+      npm(['pack', '--json', '--ignore-scripts', '--pack-destination', tarballs], dir),
+    );
+    packed.push({ dir, manifest, tarball: join(tarballs, pack.filename) });
     const files = new Set(pack.files.map((file) => file.path));
     for (const target of declaredTargets(manifest)) {
       if (!shipped(target, files)) report(`${target} is declared but not in the tarball`);
@@ -138,7 +145,7 @@ try {
   // Only once every package passed on its own: a broken tarball would fail the flow anyway.
   if (problems.length === 0) {
     const started = performance.now();
-    problems.push(...(await checkConsumer(root, packages)));
+    problems.push(...(await checkConsumer(root, packed)));
     if (problems.length === 0) {
       console.log(
         `installed from the tarballs: alga new, build, test, keygen, pack, sign, serve, publish, tenants create, install and a call passed (${Math.round((performance.now() - started) / 1000)} s)`,
@@ -146,6 +153,7 @@ try {
     }
   }
 } finally {
+  rmSync(tarballs, { recursive: true, force: true });
   if (!keepDist)
     for (const dir of built) rmSync(join(dir, 'dist'), { recursive: true, force: true });
 }

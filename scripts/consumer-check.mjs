@@ -1,4 +1,4 @@
-// What a user of the published packages does, run against the tarballs `npm pack` makes: the
+// What a user of the published packages does, run against the tarballs `npm pack` made: the
 // tarballs are unpacked into a node_modules/ outside this checkout (their third-party
 // dependencies linked from this checkout's install, in npm's layout, so nothing is downloaded),
 // then the `alga` binary of that install scaffolds an extension, builds it, runs its test, keys,
@@ -84,30 +84,17 @@ function serve(alga, cwd, trust) {
 }
 
 /**
- * Packs every package in `packages` (already built), installs the tarballs as a user would, and
- * runs an extension's whole life through them. Returns the problems found (empty when none).
+ * Installs the `packed` tarballs (`{dir, manifest, tarball}` of each package) as a user would,
+ * and runs an extension's whole life through them. Returns the problems found (empty when none).
  */
-export async function checkConsumer(root, packages) {
+export async function checkConsumer(root, packed) {
   const work = mkdtempSync(join(tmpdir(), 'alga-consumer-'));
   try {
     const modules = join(work, 'node_modules');
-    for (const { dir, manifest } of packages) {
-      const [packed] = JSON.parse(
-        execFileSync(
-          process.platform === 'win32' ? 'npm.cmd' : 'npm',
-          ['pack', '--json', '--ignore-scripts', '--pack-destination', work],
-          { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-        ),
-      );
+    for (const { dir, manifest, tarball } of packed) {
       const target = join(modules, manifest.name);
       mkdirSync(target, { recursive: true });
-      execFileSync('tar', [
-        '-xzf',
-        join(work, packed.filename),
-        '-C',
-        target,
-        '--strip-components=1',
-      ]);
+      execFileSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1']);
       // Dependencies npm could not hoist (another version at the root) stay beside the package.
       linkModules(join(dir, 'node_modules'), join(target, 'node_modules'));
     }
