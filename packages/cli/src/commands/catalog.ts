@@ -8,6 +8,7 @@ import {
   adminTarget,
   answerOf,
   callAdmin,
+  installPath,
   targetFlags,
   targetOptions,
 } from './publish';
@@ -111,8 +112,7 @@ export async function installAuditTrail(
   install: { readonly tenant: string; readonly extensionId: string },
   target: AdminTarget,
 ): Promise<AuditEntry[]> {
-  const path = `/api/v1/installs/${encodeURIComponent(install.tenant)}/${encodeURIComponent(install.extensionId)}/audit`;
-  const answer = await callAdmin(target, path, { method: 'GET' });
+  const answer = await callAdmin(target, installPath(install, 'audit'), { method: 'GET' });
   return answerOf(auditSchema, answer, target, 'the audit trail').entries;
 }
 

@@ -47,6 +47,15 @@ export function adminTarget(
   return { host: host.replace(/\/+$/, ''), token };
 }
 
+/** The admin API path of a tenant's install, or of one of its parts (`settings`, `audit`). */
+export function installPath(
+  install: { readonly tenant: string; readonly extensionId: string },
+  part?: 'settings' | 'audit',
+): string {
+  const path = `/api/v1/installs/${encodeURIComponent(install.tenant)}/${encodeURIComponent(install.extensionId)}`;
+  return part === undefined ? path : `${path}/${part}`;
+}
+
 /** Sends one admin API request with the admin token; `REMOTE` when the host cannot be reached. */
 export async function adminFetch(
   target: AdminTarget,

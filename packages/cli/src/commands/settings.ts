@@ -8,6 +8,7 @@ import {
   adminTarget,
   answerOf,
   callAdmin,
+  installPath,
   targetFlags,
   targetOptions,
 } from './publish';
@@ -47,15 +48,12 @@ export interface SettingsChange {
   readonly secrets?: Readonly<Record<string, string | null>>;
 }
 
-const settingsUrl = ({ tenant, extensionId }: SettingsTarget) =>
-  `/api/v1/installs/${encodeURIComponent(tenant)}/${encodeURIComponent(extensionId)}/settings`;
-
 /** Reads an install's settings through a host's admin API (`GET .../settings`). */
 export async function getInstallSettings(
   install: SettingsTarget,
   target: AdminTarget,
 ): Promise<InstallSettings> {
-  const answer = await callAdmin(target, settingsUrl(install), { method: 'GET' });
+  const answer = await callAdmin(target, installPath(install, 'settings'), { method: 'GET' });
   return answerOf(settingsSchema, answer, target, 'the settings');
 }
 
@@ -76,7 +74,10 @@ export async function saveInstallSettings(
   change: SettingsChange,
   target: AdminTarget,
 ): Promise<InstallSettings> {
-  const answer = await callAdmin(target, settingsUrl(install), { method: 'PUT', json: change });
+  const answer = await callAdmin(target, installPath(install, 'settings'), {
+    method: 'PUT',
+    json: change,
+  });
   return answerOf(settingsSchema, answer, target, 'the settings');
 }
 
@@ -85,7 +86,7 @@ export async function resetInstallSettings(
   install: SettingsTarget,
   target: AdminTarget,
 ): Promise<InstallSettings> {
-  const answer = await callAdmin(target, settingsUrl(install), { method: 'DELETE' });
+  const answer = await callAdmin(target, installPath(install, 'settings'), { method: 'DELETE' });
   return answerOf(settingsSchema, answer, target, 'the settings');
 }
 

@@ -15,6 +15,7 @@ import {
   adminTarget,
   answerOf,
   callAdmin,
+  installPath,
   targetFlags,
   targetOptions,
 } from './publish';
@@ -32,9 +33,6 @@ export interface UninstallRequest {
   readonly extensionId: string;
 }
 
-const installUrl = (tenant: string, extensionId: string) =>
-  `/api/v1/installs/${encodeURIComponent(tenant)}/${encodeURIComponent(extensionId)}`;
-
 /**
  * Moves a tenant's install to another version through a host's admin API
  * (`PATCH /api/v1/installs/{tenant}/{extensionId}`); the host loads the new bundle first.
@@ -50,7 +48,7 @@ export async function upgradeInstall(
   target: AdminTarget,
 ): Promise<InstallAnswer> {
   const { tenant, extensionId, version, ...changes } = request;
-  const answer = await callAdmin(target, installUrl(tenant, extensionId), {
+  const answer = await callAdmin(target, installPath({ tenant, extensionId }), {
     method: 'PATCH',
     json: { version: version ?? 'latest', ...changes },
   });
@@ -65,7 +63,7 @@ export async function uninstallExtension(
   request: UninstallRequest,
   target: AdminTarget,
 ): Promise<void> {
-  await callAdmin(target, installUrl(request.tenant, request.extensionId), { method: 'DELETE' });
+  await callAdmin(target, installPath(request), { method: 'DELETE' });
 }
 
 /**
@@ -77,7 +75,7 @@ export async function setInstallEnabled(
   request: UninstallRequest & { readonly enabled: boolean },
   target: AdminTarget,
 ): Promise<InstallAnswer> {
-  const answer = await callAdmin(target, installUrl(request.tenant, request.extensionId), {
+  const answer = await callAdmin(target, installPath(request), {
     method: 'PATCH',
     json: { enabled: request.enabled },
   });
