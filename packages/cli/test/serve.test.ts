@@ -27,23 +27,28 @@ interface Run {
   readonly stderr: string;
 }
 
+/** Starts the real `alga` binary; `output` holds what it printed so far, while it runs. */
+function startAlga(args: readonly string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [ALGA, ...args], {
+    env: { ...process.env, ALGA_ADMIN_TOKEN: '', ALGA_HOST_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => {
+    output.stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output.stderr += chunk.toString();
+  });
+  return { child, output };
+}
+
 /** Runs the real `alga` binary to completion. */
 function alga(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ALGA, ...args], {
-      env: { ...process.env, ALGA_ADMIN_TOKEN: '', ALGA_HOST_URL: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
+    const { child, output } = startAlga(args, env);
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => resolve({ code, ...output }));
   });
 }
 
@@ -558,26 +563,16 @@ describe('alga serve, publish and install, end to end over loopback', () => {
       );
 
       // The command itself: events alone on stdout, one line each, until SIGINT.
-      const child = spawn(process.execPath, [ALGA, 'logs', '--tenant', 'ops', ...target()], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
+      const { child, output } = startAlga(['logs', '--tenant', 'ops', ...target()]);
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-      await until(() => stderr.includes('Ctrl-C stops'), SPAWN_TIMEOUT);
-      expect(stderr).toBe(`alga logs: following ${served.url}; Ctrl-C stops\n`);
+      await until(() => output.stderr.includes('Ctrl-C stops'), SPAWN_TIMEOUT);
+      expect(output.stderr).toBe(`alga logs: following ${served.url}; Ctrl-C stops\n`);
       const second = await call('ops', '/log');
-      await until(() => stdout.split('\n').length > 2);
+      await until(() => output.stdout.split('\n').length > 2);
       child.kill('SIGINT');
       expect(await exited).toBe(0);
       const prefix = `^\\S+Z {2}ops {2}${EXT}@1\\.0\\.0 {2}${second.headers.get('x-request-id')} {2}`;
-      expect(stdout.trimEnd().split('\n').sort()).toEqual([
+      expect(output.stdout.trimEnd().split('\n').sort()).toEqual([
         expect.stringMatching(new RegExp(`${prefix}info {2}hello from the guest \\{"item":7\\}$`)),
         expect.stringMatching(new RegExp(`${prefix}stdout {2}a line on stdout$`)),
       ]);
