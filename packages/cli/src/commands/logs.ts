@@ -8,6 +8,7 @@ import {
   type AdminTarget,
   adminFetch,
   adminTarget,
+  parseJson,
   refusalOf,
   targetFlags,
   targetOptions,
@@ -101,15 +102,6 @@ export async function followLogs(
   } finally {
     options.signal?.removeEventListener('abort', abort);
     stop.abort();
-  }
-}
-
-/** `undefined` for text that is not JSON, which the schema then refuses with the other bad shapes. */
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
 

@@ -83,7 +83,8 @@ export async function adminFetch(
   }
 }
 
-function parseJson(text: string): unknown {
+/** `text` parsed as JSON, or `undefined` when it is not JSON (the caller's schema then refuses it). */
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
