@@ -34,6 +34,17 @@ describe('rejected before componentizing', () => {
     expect(existsSync(`${fixture('build-undeclared')}/dist`)).toBe(false);
   });
 
+  it('names each reference to the global fetch when cap:http.fetch is not declared', async () => {
+    const error = await buildError(fixture('build-global-fetch'));
+    expect(error.code).toBe('UNDECLARED_CAPABILITY');
+    const needs = `which needs capability 'cap:http.fetch' (Make outbound HTTP requests to hosts on the install and operator allowlists.) — add it to manifest.json "capabilities"`;
+    expect(error.message.split('\n')).toEqual([
+      `src/handler.ts:6:10 uses fetch, ${needs}`,
+      `src/handler.ts:11:42 uses fetch, ${needs}`,
+      `src/handler.ts:12:22 uses fetch, ${needs}`,
+    ]);
+  });
+
   it('alga build exits 1 with the message and its code', async () => {
     const { code, stderr } = await cli(['build', fixture('build-undeclared')]);
     expect(code).toBe(1);
@@ -48,6 +59,16 @@ describe('rejected before componentizing', () => {
     expect(error.code).toBe('UNDECLARED_CAPABILITY');
     expect(error.message).toBe(
       `src/lib/egress.ts uses alga:extension/http, which needs capability 'cap:http.fetch' — add it to manifest.json "capabilities"`,
+    );
+  });
+
+  it("says what to use instead of Node's built-in modules", async () => {
+    const error = await buildError(fixture('build-node-builtin'));
+    expect(error.code).toBe('BUILD_FAILED');
+    expect(error.message).toContain('src/handler.ts:1:30: Could not resolve "node:fs"');
+    expect(error.message).toContain('src/handler.ts:4:22: Could not resolve "path"');
+    expect(error.message).toContain(
+      `("node:fs", "path": Node's built-in modules do not exist in an extension, which runs as a WebAssembly component; use ctx from @alga/runtime`,
     );
   });
 

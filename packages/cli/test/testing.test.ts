@@ -156,6 +156,32 @@ describe('loadExtension', () => {
     expect(new TextDecoder().decode(storage.get('a')?.value)).toBe('two');
   });
 
+  it("routes the guest's global fetch through the same stub and allowlist", async () => {
+    const seen: string[] = [];
+    const res = await ext.invoke(
+      { method: 'POST', path: '/global-fetch', json: { url: 'https://eu.example.org/put' } },
+      {
+        http: {
+          fetch: async (request) => {
+            seen.push(`${request.method} ${request.url} ${await request.text()}`);
+            return new Response('stored', { status: 201, headers: { etag: '"e1"' } });
+          },
+        },
+      },
+    );
+    expect(res.json()).toEqual({ status: 201, etag: '"e1"', body: 'stored' });
+    expect(seen).toEqual(['PUT https://eu.example.org/put from a blob']);
+    expect(res.httpCalls).toEqual([
+      { method: 'PUT', url: 'https://eu.example.org/put', outcome: 201 },
+    ]);
+    const denied = await ext.invoke({
+      method: 'POST',
+      path: '/global-fetch',
+      json: { url: 'https://example.org/put' },
+    });
+    expect(denied.status).toBe(403);
+  });
+
   it('fetches allowed hosts over real HTTP and denies the rest without sending', async () => {
     const allowed = await ext.invoke(
       {

@@ -89,6 +89,21 @@ export function runnerContract(
           res.writeHead(302, { location: 'http://10.255.255.1/' }).end();
           return;
         }
+        if (req.url === '/echo-request') {
+          const chunks: Buffer[] = [];
+          req.on('data', (chunk: Buffer) => chunks.push(chunk));
+          req.on('end', () => {
+            res.writeHead(201, { 'content-type': 'application/json', 'x-upstream': 'echo' }).end(
+              JSON.stringify({
+                method: req.method,
+                contentType: req.headers['content-type'],
+                trace: req.headers['x-trace'],
+                body: Buffer.concat(chunks).toString('utf8'),
+              }),
+            );
+          });
+          return;
+        }
         res
           .writeHead(200, { 'content-type': 'text/plain' })
           .end(`upstream saw ${req.method} ${req.url}`);
@@ -219,6 +234,36 @@ export function runnerContract(
       const notGranted = await run(`/fetch?url=${encodeURIComponent(`${serverUrl}/hello`)}`, {
         egress,
       });
+      expect(notGranted.status).toBe(403);
+    });
+
+    it('gives the guest a standard global fetch that goes through the same checks', async () => {
+      const egress = [`127.0.0.1:${new URL(serverUrl).port}`];
+      const ok = await run(`/global-fetch?url=${encodeURIComponent(`${serverUrl}/echo-request`)}`, {
+        grants: [...ALL_GRANTS],
+        egress,
+      });
+      expect(ok.status).toBe(200);
+      expect(bodyJson(ok)).toEqual({
+        status: 201,
+        upstream: 'echo',
+        body: {
+          method: 'POST',
+          contentType: 'application/json',
+          trace: 'kitchen',
+          body: '{"hello":"upstream"}',
+        },
+      });
+      const offInstallList = await run(
+        `/global-fetch?url=${encodeURIComponent(`${serverUrl}/echo-request`)}`,
+        { grants: [...ALL_GRANTS], egress: ['api.example.com'] },
+      );
+      expect(offInstallList.status).toBe(403);
+      expect(bodyText(offInstallList)).toContain("not on this install's egress allowlist");
+      const notGranted = await run(
+        `/global-fetch?url=${encodeURIComponent(`${serverUrl}/echo-request`)}`,
+        { egress },
+      );
       expect(notGranted.status).toBe(403);
     });
 

@@ -8,6 +8,7 @@
 import { HandlerError } from './internal/errors';
 import type { Handler } from './internal/handler';
 import type { HostInterfaces, IncomingRequest, OutgoingResponse } from './internal/host';
+import { createGlobalFetch } from './internal/http';
 
 /** The `handler` export of the `alga:extension` world, as componentize-js expects it. */
 export interface HandlerExport {
@@ -23,7 +24,8 @@ function isHandler(value: unknown): value is Handler {
 }
 
 /**
- * Binds the entry module's default export (a {@link Handler} from `createHandler`) to `host`.
+ * Binds the entry module's default export (a {@link Handler} from `createHandler`) to `host`,
+ * and makes the global `fetch` go through the host's `http` interface (`cap:http.fetch`).
  *
  * @example
  * ```ts
@@ -44,6 +46,8 @@ export function bindHandler(
     );
   }
   const linked = Object.freeze({ ...host });
+  // The engine's own fetch needs wasi:http, which a component is never linked with: it traps.
+  globalThis.fetch = createGlobalFetch(linked);
   return { handle: (request) => candidate.handle(request, linked) };
 }
 

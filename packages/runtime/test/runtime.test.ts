@@ -1,7 +1,7 @@
 import type { HostInterfaces, IncomingRequest, OutgoingResponse } from '@alga/runtime';
 import { CapabilityError, createHandler, error, HandlerError, json, text } from '@alga/runtime';
 import { bindHandler } from '@alga/runtime/guest';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
 type HostTag = 'denied' | 'not-found' | 'invalid' | 'unavailable' | 'limit' | 'conflict';
 
@@ -513,5 +513,144 @@ describe('createHandler and bindHandler', () => {
       },
     );
     expect(decoder.decode((await exported.handle(request())).body)).toBe('tenant-9');
+  });
+});
+
+describe('the global fetch', () => {
+  type HostHttp = NonNullable<HostInterfaces['http']>;
+  type Sent = Parameters<HostHttp['fetch']>[0];
+  const engineFetch = globalThis.fetch;
+  afterEach(() => {
+    globalThis.fetch = engineFetch;
+  });
+
+  /** Binds a handler that runs `call` with the global fetch bindHandler installs. */
+  async function viaGlobalFetch(
+    http: HostHttp | undefined,
+    call: () => Promise<unknown>,
+  ): Promise<unknown> {
+    let outcome: unknown;
+    const exported = bindHandler(
+      {
+        default: createHandler(async () => {
+          outcome = await call().catch((thrown: unknown) => ({ thrown }));
+          return text('done');
+        }),
+      },
+      http === undefined ? {} : { http },
+    );
+    await exported.handle(request());
+    return outcome;
+  }
+
+  function recordingHost(answer: ReturnType<HostHttp['fetch']>) {
+    const sent: Sent[] = [];
+    const http: HostHttp = {
+      fetch: (req) => {
+        sent.push(req);
+        return answer;
+      },
+    };
+    return { http, sent };
+  }
+
+  it('sends a standard request through the host interface and answers a standard Response', async () => {
+    const { http, sent } = recordingHost({
+      status: 201,
+      headers: [
+        { name: 'content-type', value: 'application/json' },
+        { name: 'etag', value: '"v1"' },
+      ],
+      body: new TextEncoder().encode('{"r":2}'),
+    });
+    const outcome = await viaGlobalFetch(http, async () => {
+      const res = await fetch('https://api.example.com/v1?x=1', {
+        method: 'purge',
+        headers: { 'X-Trace': 't-1' },
+        body: new URLSearchParams({ a: '1' }),
+      });
+      return {
+        isResponse: res instanceof Response,
+        status: res.status,
+        ok: res.ok,
+        etag: res.headers.get('ETag'),
+        data: await res.json(),
+      };
+    });
+    expect(outcome).toEqual({
+      isResponse: true,
+      status: 201,
+      ok: true,
+      etag: '"v1"',
+      data: { r: 2 },
+    });
+    expect(sent).toHaveLength(1);
+    const [first] = sent;
+    expect(first?.method).toBe('PURGE');
+    expect(first?.url).toBe('https://api.example.com/v1?x=1');
+    expect(first?.headers).toEqual(
+      expect.arrayContaining([
+        { name: 'x-trace', value: 't-1' },
+        { name: 'content-type', value: 'application/x-www-form-urlencoded;charset=UTF-8' },
+      ]),
+    );
+    expect(decoder.decode(first?.body)).toBe('a=1');
+    expect(first?.timeoutMs).toBeUndefined();
+  });
+
+  it('takes a Request as input and answers a null body for HEAD and 204', async () => {
+    const { http, sent } = recordingHost({
+      status: 204,
+      headers: [],
+      body: new TextEncoder().encode('ignored'),
+    });
+    const outcome = await viaGlobalFetch(http, async () => {
+      const res = await fetch(new Request('https://api.example.com/items/7', { method: 'DELETE' }));
+      return { status: res.status, body: res.body };
+    });
+    expect(outcome).toEqual({ status: 204, body: null });
+    expect(sent.map(({ method, url, body }) => ({ method, url, body }))).toEqual([
+      { method: 'DELETE', url: 'https://api.example.com/items/7', body: undefined },
+    ]);
+  });
+
+  it('fails like ctx.http.fetch: undeclared, denied by the host, refused options', async () => {
+    const undeclared = await viaGlobalFetch(undefined, () => fetch('https://api.example.com/'));
+    expect(undeclared).toEqual({
+      thrown: expect.objectContaining({
+        name: 'CapabilityError',
+        code: 'CAPABILITY_NOT_DECLARED',
+        capability: 'cap:http.fetch',
+        message: expect.stringContaining('fetch(GET https://api.example.com/)'),
+      }),
+    });
+
+    const denying: HostHttp = {
+      fetch: () => {
+        throw hostError('denied', "api.example.com is not on this install's egress allowlist");
+      },
+    };
+    const denied = await viaGlobalFetch(denying, () => fetch('https://api.example.com/'));
+    expect(denied).toEqual({
+      thrown: expect.objectContaining({ code: 'CAPABILITY_DENIED', capability: 'cap:http.fetch' }),
+    });
+
+    const { http, sent } = recordingHost({ status: 200, headers: [], body: new Uint8Array() });
+    const manual = await viaGlobalFetch(http, () =>
+      fetch('https://api.example.com/', { redirect: 'manual' }),
+    );
+    expect(manual).toEqual({
+      thrown: expect.objectContaining({
+        name: 'TypeError',
+        message: expect.stringContaining('redirect "manual" is not supported'),
+      }),
+    });
+    const controller = new AbortController();
+    controller.abort(new Error('caller gave up'));
+    const aborted = await viaGlobalFetch(http, () =>
+      fetch('https://api.example.com/', { signal: controller.signal }),
+    );
+    expect(aborted).toEqual({ thrown: new Error('caller gave up') });
+    expect(sent).toEqual([]);
   });
 });

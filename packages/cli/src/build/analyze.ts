@@ -4,19 +4,29 @@ import type * as TS from 'typescript';
 import { CliError } from '../internal/errors';
 import type { Project } from './project';
 
-/** One place the extension's code reaches a capability through `ctx`. */
+/** One place the extension's code reaches a capability through `ctx` or a guest global. */
 export interface CapabilityUse {
   readonly capability: CapabilityId;
-  /** `ctx` member, such as `secrets`. */
-  readonly member: string;
+  /** What the code reached, such as `ctx.secrets` or `fetch`. */
+  readonly reached: string;
   /** `src/handler.ts:12:20`. */
   readonly at: string;
 }
 
 /**
- * Every `ctx` member the project's own files touch, found with the TypeScript checker: a member
- * of `HandlerContext` carries a `@capability` tag in `@alga/runtime`, so property reads,
- * element reads and destructuring are all recognised, through helpers and aliases alike.
+ * Guest globals that need a capability, declared for the analysis only (it loads no DOM
+ * library, so they would not resolve otherwise). `@alga/runtime` routes them to the host.
+ */
+const GUEST_GLOBALS_FILE = '/__alga__/guest-globals.d.ts';
+const GUEST_GLOBALS = `/** @capability cap:http.fetch */
+declare function fetch(input: unknown, init?: unknown): Promise<unknown>;
+`;
+
+/**
+ * Every `ctx` member and guest global the project's own files touch, found with the TypeScript
+ * checker: a member of `HandlerContext` carries a `@capability` tag in `@alga/runtime` (and so
+ * do {@link GUEST_GLOBALS}), so property reads, element reads, destructuring and references
+ * are all recognised, through helpers and aliases alike.
  */
 function findUses(ts: typeof TS, program: TS.Program, project: Project): CapabilityUse[] {
   const checker = program.getTypeChecker();
@@ -34,7 +44,8 @@ function findUses(ts: typeof TS, program: TS.Program, project: Project): Capabil
       if (capability === undefined || !isCapabilityId(capability)) return;
       const { line, character } = file.getLineAndCharacterOfPosition(node.getStart(file));
       const at = `${relative(project.dir, file.fileName).split(sep).join('/')}:${line + 1}:${character + 1}`;
-      uses.push({ capability, member: symbol.getName(), at });
+      const global = symbol.declarations?.[0]?.getSourceFile().fileName === GUEST_GLOBALS_FILE;
+      uses.push({ capability, reached: global ? symbol.getName() : `ctx.${symbol.getName()}`, at });
     };
     const visit = (node: TS.Node): void => {
       if (ts.isPropertyAccessExpression(node)) {
@@ -46,6 +57,13 @@ function findUses(ts: typeof TS, program: TS.Program, project: Project): Capabil
         if (ts.isIdentifier(name) || ts.isStringLiteral(name)) {
           record(name, checker.getTypeAtLocation(node.parent).getProperty(name.text));
         }
+      } else if (ts.isShorthandPropertyAssignment(node)) {
+        record(node.name, checker.getShorthandAssignmentValueSymbol(node));
+      } else if (
+        ts.isIdentifier(node) &&
+        !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node)
+      ) {
+        record(node, checker.getSymbolAtLocation(node));
       }
       ts.forEachChild(node, visit);
     };
@@ -90,14 +108,15 @@ function checkDefaultExport(ts: typeof TS, program: TS.Program, project: Project
 
 /**
  * Checks the project's TypeScript before componentizing: the entry must default-export a
- * handler, and every capability reached through `ctx` must be declared in the manifest.
+ * handler, and every capability reached through `ctx` or a guest global must be declared in
+ * the manifest.
  */
 export async function analyzeProject(
   project: Project,
   sourceConditions: readonly string[],
 ): Promise<CapabilityUse[]> {
   const ts = (await import('typescript')).default;
-  const program = ts.createProgram([project.entry], {
+  const options: TS.CompilerOptions = {
     allowJs: true,
     noEmit: true,
     strict: true,
@@ -109,7 +128,18 @@ export async function analyzeProject(
     lib: ['lib.es2022.d.ts'],
     types: [],
     skipLibCheck: true,
-  });
+  };
+  const host = ts.createCompilerHost(options);
+  const { getSourceFile, fileExists, readFile } = host;
+  host.getSourceFile = (fileName, ...rest) =>
+    fileName === GUEST_GLOBALS_FILE
+      ? ts.createSourceFile(fileName, GUEST_GLOBALS, ts.ScriptTarget.ES2022)
+      : getSourceFile.call(host, fileName, ...rest);
+  host.fileExists = (fileName) =>
+    fileName === GUEST_GLOBALS_FILE || fileExists.call(host, fileName);
+  host.readFile = (fileName) =>
+    fileName === GUEST_GLOBALS_FILE ? GUEST_GLOBALS : readFile.call(host, fileName);
+  const program = ts.createProgram([project.entry, GUEST_GLOBALS_FILE], options, host);
   checkDefaultExport(ts, program, project);
   const uses = findUses(ts, program, project);
   const declared = new Set(project.manifest.capabilities);
@@ -117,7 +147,7 @@ export async function analyzeProject(
   if (missing.length > 0) {
     const lines = missing.map(
       (use) =>
-        `${use.at} uses ctx.${use.member}, which needs capability '${use.capability}' (${CAPABILITIES[use.capability].description}) — add it to manifest.json "capabilities"`,
+        `${use.at} uses ${use.reached}, which needs capability '${use.capability}' (${CAPABILITIES[use.capability].description}) — add it to manifest.json "capabilities"`,
     );
     throw new CliError('UNDECLARED_CAPABILITY', lines.join('\n'));
   }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
 import { CAPABILITIES, type CapabilityId } from '@alga/manifest';
 import type { BuildFailure, Message, Metafile } from 'esbuild';
@@ -56,6 +57,30 @@ function formatMessage(message: Message): string {
     ? `${message.location.file}:${message.location.line}:${message.location.column + 1}: `
     : '';
   return `${where}${message.text}`;
+}
+
+const NODE_BUILTINS = new Set(builtinModules);
+
+function isNodeBuiltin(specifier: string): boolean {
+  return specifier.startsWith('node:') || NODE_BUILTINS.has(specifier.split('/')[0] ?? '');
+}
+
+/** What to do about the unresolved imports an author most often meets, one line each. */
+function bundleHints(errors: readonly Message[]): string {
+  const unresolved = errors.flatMap(
+    (message) => /^Could not resolve "([^"]+)"/.exec(message.text)?.[1] ?? [],
+  );
+  const hints: string[] = [];
+  if (unresolved.some((specifier) => specifier.startsWith('@alga/runtime'))) {
+    hints.push('add @alga/runtime to "dependencies" and run npm install');
+  }
+  const builtins = [...new Set(unresolved.filter(isNodeBuiltin))];
+  if (builtins.length > 0) {
+    hints.push(
+      `${builtins.map((name) => JSON.stringify(name)).join(', ')}: Node's built-in modules do not exist in an extension, which runs as a WebAssembly component; use ctx from @alga/runtime (config, secrets, storage, http), the global fetch, and web APIs such as URL, TextEncoder and crypto.getRandomValues`,
+    );
+  }
+  return hints.map((hint) => `\n(${hint})`).join('');
 }
 
 const CAPABILITY_OF_INTERFACE = new Map<string, CapabilityId>(
@@ -120,12 +145,9 @@ export async function bundleProject(
   } catch (cause) {
     const failure = cause as Partial<BuildFailure>;
     const errors = (failure.errors ?? []).map(formatMessage);
-    const hint = errors.some((text) => text.includes('"@alga/runtime'))
-      ? '\n(add @alga/runtime to "dependencies" and run npm install)'
-      : '';
     throw new CliError(
       'BUILD_FAILED',
-      `bundling ${project.entryLabel} with esbuild failed:\n  ${errors.join('\n  ') || String(cause)}${hint}`,
+      `bundling ${project.entryLabel} with esbuild failed:\n  ${errors.join('\n  ') || String(cause)}${bundleHints(failure.errors ?? [])}`,
       { cause },
     );
   }

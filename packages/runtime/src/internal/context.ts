@@ -2,6 +2,7 @@ import { hostCall, requireInterface } from './call';
 import type { ContextMember } from './capabilities';
 import { CapabilityError } from './errors';
 import type { HostInterfaces } from './host';
+import { sendThroughHost } from './http';
 
 /** Identifiers of the current invocation. */
 export interface InvocationContext {
@@ -297,20 +298,14 @@ function createHttp(host: HostInterfaces): HttpApi {
     async fetch(url, options = {}) {
       const target = String(url);
       const method = (options.method ?? 'GET').toUpperCase();
-      const what = `ctx.http.fetch(${method} ${target})`;
-      const api = requireInterface(host, 'http', what);
-      const headers = [
-        ...new Headers(options.headers as ConstructorParameters<typeof Headers>[0]).entries(),
-      ].map(([name, value]) => ({ name, value }));
-      const request: Parameters<typeof api.fetch>[0] = { method, url: target, headers };
-      if (options.body !== undefined) request.body = toBytes(options.body);
-      if (options.timeoutMs !== undefined) request.timeoutMs = options.timeoutMs;
-      const response = hostCall('http', what, () => api.fetch(request));
-      return new FetchResponse(
-        response.status,
-        new Headers(response.headers.map(({ name, value }): [string, string] => [name, value])),
-        response.body,
-      );
+      const answer = sendThroughHost(host, `ctx.http.fetch(${method} ${target})`, {
+        method,
+        url: target,
+        headers: new Headers(options.headers as ConstructorParameters<typeof Headers>[0]),
+        ...(options.body === undefined ? {} : { body: toBytes(options.body) }),
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      });
+      return new FetchResponse(answer.status, answer.headers, answer.body);
     },
   };
 }
