@@ -285,6 +285,13 @@ describe('loadExtension', () => {
     expect((await ext.invoke({ path: '/print' })).status).toBe(200);
   });
 
+  it('says so when the handler returns a promise nothing will ever settle', async () => {
+    const error = await ext.invoke({ path: '/never-settles' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'GUEST_TRAPPED' });
+    expect((error as Error).message).toMatch(/^the handler's promise never settled: /);
+    expect((await ext.invoke({ path: '/print' })).status).toBe(200);
+  });
+
   it('rejects unknown capabilities in grants', async () => {
     await expect(
       ext.invoke({ path: '/whoami' }, { grants: ['cap:everything' as never] }),

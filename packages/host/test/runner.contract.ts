@@ -363,6 +363,46 @@ export function runnerContract(
       expect((await run('/echo', { limits })).status).toBe(200);
     });
 
+    it("gives the guest the web globals the runtime README lists, and none of Node's", async () => {
+      const response = await run('/globals');
+      expect(response.status).toBe(200);
+      expect(bodyJson(response)).toEqual({
+        present: [
+          'fetch',
+          'Request',
+          'Response',
+          'Headers',
+          'URL',
+          'URLSearchParams',
+          'TextEncoder',
+          'TextDecoder',
+          'Blob',
+          'FormData',
+          'AbortController',
+          'structuredClone',
+          'atob',
+          'btoa',
+          'setTimeout',
+          'setInterval',
+          'queueMicrotask',
+          'performance',
+          'console',
+          'crypto',
+        ],
+        sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+        uuid: true,
+        ticks: 3,
+      });
+    });
+
+    it('says so when the handler returns a promise nothing will ever settle, and keeps serving', async () => {
+      const response = await run('/never-settles', { limits: { timeoutMs: 5_000 } });
+      expect(response.status).toBe(500);
+      expect(errorCode(response)).toBe('TRAP');
+      expect(response.error?.message).toMatch(/^the handler's promise never settled: /);
+      expect((await run('/echo')).status).toBe(200);
+    });
+
     it('refuses a response over the cap (413) and a request over the cap (413)', async () => {
       const tooBig = await run('/big?bytes=200000', { limits: { maxResponseBytes: 100_000 } });
       expect(tooBig.status).toBe(413);

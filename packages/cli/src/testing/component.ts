@@ -2,6 +2,12 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { HostCallError, TestingError } from './errors';
 import type { Transpiled } from './transpile';
 
+/**
+ * What the guest engine (StarlingMonkey) prints before it traps when its event loop has nothing
+ * left to run and the handler's promise is still pending.
+ */
+const EVENT_LOOP_RAN_DRY = 'event loop error, but no exception is pending';
+
 /** The WIT request the component's `handle` receives. */
 export interface WitRequest {
   method: string;
@@ -176,10 +182,10 @@ export class ComponentWorker {
           worker.postMessage({ id, request, interfaces: this.#alga });
         });
         if (reply.response === undefined) {
-          throw new TestingError(
-            'GUEST_TRAPPED',
-            `the component trapped: ${reply.trap ?? 'unknown error'}\nstderr: ${reply.stderr}`,
-          );
+          const what = reply.stderr.includes(EVENT_LOOP_RAN_DRY)
+            ? "the handler's promise never settled: the guest had nothing left to wait for (no timer pending; host calls do not suspend), so a promise in the handler is never resolved"
+            : `the component trapped: ${reply.trap ?? 'unknown error'}`;
+          throw new TestingError('GUEST_TRAPPED', `${what}\nstderr: ${reply.stderr}`);
         }
         return { ...reply.response, stdout: reply.stdout, stderr: reply.stderr };
       } finally {

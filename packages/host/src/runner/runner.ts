@@ -151,6 +151,9 @@ function toWitRequest(request: ExecuteRequest): WitIncomingRequest {
   };
 }
 
+const NEVER_SETTLED =
+  "the handler's promise never settled: the guest had nothing left to wait for (no timer pending; host calls do not suspend), so a promise in the handler is never resolved";
+
 function memoryLimitError(memoryBytes: number): RunnerError {
   return new RunnerError(
     'MEMORY_LIMIT',
@@ -533,11 +536,8 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
             { limit: 'response-size' },
           );
         case 'trap': {
-          events.emit('trap', {
-            context,
-            message: firstLine(done.outcome.message),
-            memoryLimit: done.outcome.memoryLimit,
-          });
+          const trap = done.outcome.neverSettled ? NEVER_SETTLED : firstLine(done.outcome.message);
+          events.emit('trap', { context, message: trap, memoryLimit: done.outcome.memoryLimit });
           if (done.outcome.memoryLimit) throw memoryLimitError(limits.memoryBytes);
           if (denied !== undefined) {
             throw new RunnerError(
@@ -545,7 +545,10 @@ export function createRunner(options: RunnerOptions): EmbeddedRunner {
               `the handler called ${denied}, which this install was not granted`,
             );
           }
-          throw new RunnerError('TRAP', `the handler trapped: ${firstLine(done.outcome.message)}`);
+          throw new RunnerError(
+            'TRAP',
+            done.outcome.neverSettled ? NEVER_SETTLED : `the handler trapped: ${trap}`,
+          );
         }
         case 'failed':
           throw new RunnerError(

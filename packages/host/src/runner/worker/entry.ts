@@ -54,6 +54,7 @@ interface Current {
   /** Output was dropped at the budget (reported once). */
   truncated: boolean;
   sawOutOfMemory: boolean;
+  sawEventLoopRunDry: boolean;
   readonly pending: { stdout: string; stderr: string };
 }
 
@@ -125,10 +126,17 @@ function flushStdio(stream: 'stdout' | 'stderr', all: boolean): void {
   post({ type: 'stdio', id: current.id, stream, text: kept, truncated: kept.length < text.length });
 }
 
+/**
+ * What the guest engine (StarlingMonkey) prints before it traps when its event loop has nothing
+ * left to run and the handler's promise is still pending: a promise nothing will ever settle.
+ */
+const EVENT_LOOP_RAN_DRY = 'event loop error, but no exception is pending';
+
 const wasi = createMinimalWasi((stream, bytes) => {
   if (current === undefined) return;
   const text = decoders[stream].decode(bytes, { stream: true });
   if (stream === 'stderr' && text.includes('out of memory')) current.sawOutOfMemory = true;
+  if (stream === 'stderr' && text.includes(EVENT_LOOP_RAN_DRY)) current.sawEventLoopRunDry = true;
   // Past the budget nothing is buffered either, so a chatty guest cannot grow worker memory.
   if (current.stdioLeft <= 0) {
     if (!current.truncated) {
@@ -348,6 +356,7 @@ async function invoke(message: InvokeMessage): Promise<void> {
     stdioLeft: message.maxStdioBytes,
     truncated: false,
     sawOutOfMemory: false,
+    sawEventLoopRunDry: false,
     pending: { stdout: '', stderr: '' },
   };
   let instance: GuestInstance | undefined;
@@ -400,6 +409,7 @@ async function invoke(message: InvokeMessage): Promise<void> {
         kind: 'trap',
         message: error instanceof Error ? error.message : String(error),
         memoryLimit: exhausted(),
+        neverSettled: state.sawEventLoopRunDry,
       };
     }
     flushStdio('stdout', true);

@@ -123,7 +123,13 @@ export type InvokeOutcome =
       /** The guest reached its memory cap during the call (and may have answered an error for it). */
       readonly memoryExhausted: boolean;
     }
-  | { readonly kind: 'trap'; readonly message: string; readonly memoryLimit: boolean }
+  | {
+      readonly kind: 'trap';
+      readonly message: string;
+      readonly memoryLimit: boolean;
+      /** The guest's event loop ran dry with the handler's promise still pending. */
+      readonly neverSettled: boolean;
+    }
   | { readonly kind: 'too-large'; readonly bytes: number }
   | { readonly kind: 'failed'; readonly message: string };
 
