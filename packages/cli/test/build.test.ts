@@ -72,6 +72,16 @@ describe('rejected before componentizing', () => {
     );
   });
 
+  it('explains a trap of top-level code while the module is pre-initialized', async () => {
+    const error = await buildError(fixture('build-top-level-random'));
+    expect(error.code).toBe('BUILD_FAILED');
+    expect(error.message).toContain('the `componentize.wizer` function trapped');
+    expect(error.message).toContain(
+      "(the handler module's top-level code, and that of what it imports, runs once during alga build",
+    );
+    expect(error.message).not.toContain('wasm backtrace');
+  });
+
   it('rejects an entry without a default export', async () => {
     const error = await buildError(fixture('build-no-default'));
     expect(error.code).toBe('NO_HANDLER_EXPORT');

@@ -47,6 +47,24 @@ async function loadComponentize(toolchain: Toolchain): Promise<ComponentizeModul
   )) as ComponentizeModule;
 }
 
+const TOP_LEVEL_AT_BUILD_TIME =
+  "(the handler module's top-level code, and that of what it imports, runs once during alga build, which snapshots the initialized engine; there is no random source and no host then. Move Math.random(), crypto.getRandomValues()/randomUUID() and ctx calls into the handler; a top-level Date.now() would be the build's time)";
+
+/**
+ * componentize-js's message, cut to what helps: a trap while pre-initializing comes with a
+ * backtrace of unnamed Wasm functions, so it is replaced by what usually causes it.
+ */
+function componentizeFailure(cause: unknown): string {
+  const lines = (cause instanceof Error ? cause.message : String(cause)).split('\n');
+  const trapped = lines.findIndex((line) => line.includes('`componentize.wizer` function trapped'));
+  if (trapped !== -1) return [...lines.slice(0, trapped + 1), TOP_LEVEL_AT_BUILD_TIME].join('\n  ');
+  const detail = lines.slice(0, 12);
+  if (lines.some((line) => line.includes('Exception while evaluating top-level script'))) {
+    detail.push(TOP_LEVEL_AT_BUILD_TIME);
+  }
+  return detail.join('\n  ');
+}
+
 /** Compiles `code` (one ESM file) into a component of `world`. */
 export async function componentizeBundle(
   code: string,
@@ -71,13 +89,9 @@ export async function componentizeBundle(
     return component;
   } catch (cause) {
     if (cause instanceof CliError) throw cause;
-    const detail = (cause instanceof Error ? cause.message : String(cause))
-      .split('\n')
-      .slice(0, 12)
-      .join('\n  ');
     throw new CliError(
       'BUILD_FAILED',
-      `componentize-js could not build the component:\n  ${detail}`,
+      `componentize-js could not build the component:\n  ${componentizeFailure(cause)}`,
       { cause },
     );
   } finally {
