@@ -275,9 +275,12 @@ describe('origin and source checks', () => {
     const frame = await childFrame();
     expect(await frame.evaluate(() => window.origin)).toBe(ext.origin);
     const foreign = `http://localhost:${ext.port}`;
-    // The extension page navigates its own frame to another origin running the same SDK.
+    // The extension page navigates its own frame to another origin running the same SDK. After
+    // this evaluation returns: a navigation that begins first destroys the context it awaits.
     await frame.evaluate((url) => {
-      window.location.href = url;
+      setTimeout(() => {
+        window.location.href = url;
+      }, 0);
     }, `${foreign}/ext-ui/com.acme.test/x/index.html`);
     await waitFor(
       async () =>
