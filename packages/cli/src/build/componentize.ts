@@ -48,7 +48,7 @@ async function loadComponentize(toolchain: Toolchain): Promise<ComponentizeModul
 }
 
 const TOP_LEVEL_AT_BUILD_TIME =
-  "(the handler module's top-level code, and that of what it imports, runs once during alga build, which snapshots the initialized engine; there is no random source and no host then. Move Math.random(), crypto.getRandomValues()/randomUUID() and ctx calls into the handler; a top-level Date.now() would be the build's time)";
+  "(the handler module's top-level code, and that of what it imports, runs once during alga build, which snapshots the initialized engine; there is no random source and no host then. Move Math.random(), crypto.getRandomValues()/randomUUID() and host calls into the handler; a top-level Date.now() would be the build's time)";
 
 /**
  * componentize-js's message, cut to what helps: a trap while pre-initializing comes with a
