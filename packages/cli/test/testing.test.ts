@@ -285,6 +285,11 @@ describe('loadExtension', () => {
     expect((await ext.invoke({ path: '/print' })).status).toBe(200);
   });
 
+  it("bundles packages' worker builds and sets process.env.NODE_ENV, as web bundlers do", async () => {
+    const res = await ext.invoke({ path: '/platform' });
+    expect(res.json()).toEqual({ platform: 'worker', mode: 'production' });
+  });
+
   it('says so when the handler returns a promise nothing will ever settle', async () => {
     const error = await ext.invoke({ path: '/never-settles' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'GUEST_TRAPPED' });

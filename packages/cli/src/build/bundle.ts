@@ -130,10 +130,14 @@ export async function bundleProject(
       absWorkingDir: project.dir,
       bundle: true,
       format: 'esm',
-      platform: 'neutral',
+      // The guest is a web-worker-like engine: packages' worker and browser builds use the web
+      // APIs it has (fetch, crypto.getRandomValues), where their Node builds import node:crypto.
+      // The browser platform also applies package.json "browser" maps (`"crypto": false`).
+      platform: 'browser',
       target: 'es2022',
-      mainFields: ['module', 'main'],
-      conditions: sourceConditions(project.dir),
+      mainFields: ['browser', 'module', 'main'],
+      conditions: ['worker', ...sourceConditions(project.dir)],
+      define: { 'process.env.NODE_ENV': '"production"' },
       external: ['alga:*'],
       metafile: true,
       write: false,
