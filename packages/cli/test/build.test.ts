@@ -9,6 +9,7 @@ import { componentEntrySource } from '../src/build/bundle';
 import { BuildCache } from '../src/build/cache';
 import { checkToolchain } from '../src/build/toolchain';
 import { generateWorld } from '../src/build/world';
+import { loadStackMapper } from '../src/internal/stack-map';
 import { cli } from './run-cli';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -269,5 +270,17 @@ describe('BuildCache', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(existsSync(join(cache.dir, '.k2.lock'))).toBe(false);
     await rm(cache.dir, { recursive: true, force: true });
+  });
+});
+
+describe('stack mapping', () => {
+  it('passes a text through unchanged when the component has no source map beside it', async () => {
+    const mapStack = await loadStackMapper(
+      join(tmpdir(), 'no-such-build', 'component.wasm'),
+      tmpdir(),
+    );
+    expect(mapStack('handler_default<@component.js:667:36')).toBe(
+      'handler_default<@component.js:667:36',
+    );
   });
 });

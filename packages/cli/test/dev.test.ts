@@ -30,6 +30,7 @@ const MANIFEST = {
 const handler = (word: string) => `import { createHandler, json } from '@alga/runtime';
 
 export default createHandler(async (req, ctx) => {
+  if (req.query.has('fail')) throw new Error('dev failure');
   const greeting = (await ctx.config.get<string>('greeting')) ?? 'Hello';
   const secrets = await ctx.secrets.names();
   ctx.log.info('${word}', { tenant: ctx.context.tenantId });
@@ -128,6 +129,17 @@ describe('alga dev', () => {
       10_000,
     );
     expect(line).toBeDefined();
+    // A handler's stack is printed with source positions (the build's source map), not bundle ones.
+    expect((await fetch(`${session.url}/api/ext/com.example.dev-fixture/hello?fail`)).status).toBe(
+      500,
+    );
+    const failure = await until(
+      () => output.match(/ {4}error handler failed: Error: dev failure .*\n/)?.[0],
+      'the failure line',
+      10_000,
+    );
+    expect(failure).toMatch(/@src\/handler\.ts:4:\d+/);
+    expect(failure).not.toContain('component.js:');
     // A request with a key of another tenant is refused, and printed too.
     const other = await fetch(`${session.url}/api/ext/com.example.dev-fixture/hello`, {
       headers: { authorization: 'Bearer alga_tk_not-a-key' },

@@ -14,6 +14,19 @@ export interface Bundle {
   readonly code: string;
   /** Project-relative paths of the source files in the bundle. */
   readonly inputs: readonly string[];
+  /**
+   * Source map (JSON, without the sources' text) of `code`, for the file {@link bundleMapPath}
+   * names: it turns the engine's `component.js:line:col` stack positions into source positions.
+   */
+  readonly sourceMap: string;
+}
+
+/** The guest engine names the bundled module `component.js` in its stack traces. */
+export const BUNDLED_MODULE = 'component.js';
+
+/** Where `alga build` writes the bundle's source map: beside the component. */
+export function bundleMapPath(componentPath: string): string {
+  return join(dirname(componentPath), `${BUNDLED_MODULE}.map`);
 }
 
 const SHIM_NAME = 'alga-component-entry.js';
@@ -141,7 +154,10 @@ export async function bundleProject(
       external: ['alga:*'],
       metafile: true,
       write: false,
-      outfile: 'component.js',
+      // Only names where the map's sources are relative to; nothing is written there.
+      outfile: join(dirname(project.componentPath), BUNDLED_MODULE),
+      sourcemap: 'external',
+      sourcesContent: false,
       legalComments: 'none',
       charset: 'utf8',
       logLevel: 'silent',
@@ -156,10 +172,15 @@ export async function bundleProject(
     );
   }
   checkWitImports(result.metafile, new Set(project.manifest.capabilities));
-  const output = result.outputFiles?.[0];
-  if (output === undefined) throw new CliError('BUILD_FAILED', 'esbuild produced no output');
+  const output = result.outputFiles?.find((file) => file.path.endsWith('.js'));
+  const map = result.outputFiles?.find((file) => file.path.endsWith('.js.map'));
+  if (output === undefined || map === undefined) {
+    throw new CliError('BUILD_FAILED', 'esbuild produced no output');
+  }
   return {
-    code: output.text,
+    // The map is kept beside the component, not named in the code the component carries.
+    code: output.text.replace(/\n\/\/# sourceMappingURL=\S+\n?$/, '\n'),
+    sourceMap: map.text,
     inputs: Object.keys(result.metafile.inputs)
       .filter((file) => !file.endsWith(SHIM_NAME))
       .sort(),

@@ -3,7 +3,7 @@ import type { CapabilityId } from '@alga/manifest';
 import { writeFileAtomic } from '../internal/atomic-file';
 import { CliError } from '../internal/errors';
 import { analyzeProject } from './analyze';
-import { bundleProject, sourceConditions } from './bundle';
+import { bundleMapPath, bundleProject, sourceConditions } from './bundle';
 import { BuildCache, type CacheEntry, defaultCacheDir } from './cache';
 import {
   componentInterfaces,
@@ -63,6 +63,12 @@ export interface BuildResult {
   readonly componentPath: string;
   /** Absolute path of the written `component.json`. */
   readonly metadataPath: string;
+  /**
+   * Absolute path of the written source map of the bundled handler (`component.js.map` beside
+   * the component), which maps the guest's stack positions to the sources. `alga pack` leaves it
+   * out of the bundle.
+   */
+  readonly sourceMapPath: string;
   readonly metadata: ComponentMetadata;
   /** True when the component came from the build cache. */
   readonly cached: boolean;
@@ -162,9 +168,12 @@ export async function buildExtension(options: BuildOptions): Promise<BuildResult
   const metadataPath = project.componentPath.replace(/\.wasm$/, '.json');
   await writeFileAtomic(project.componentPath, entry.component);
   await writeFileAtomic(metadataPath, entry.metadata);
+  const sourceMapPath = bundleMapPath(project.componentPath);
+  await writeFileAtomic(sourceMapPath, bundle.sourceMap);
   return {
     componentPath: project.componentPath,
     metadataPath,
+    sourceMapPath,
     metadata: JSON.parse(entry.metadata) as ComponentMetadata,
     cached,
     durationMs: Math.round(performance.now() - started),

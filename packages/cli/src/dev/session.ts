@@ -11,6 +11,7 @@ import { buildExtension } from '../build/index';
 import { loadProject } from '../build/project';
 import { generateKeyFiles } from '../commands/keygen';
 import { CliError } from '../internal/errors';
+import { loadStackMapper, type StackMapper } from '../internal/stack-map';
 import { terminalSafe } from '../internal/terminal';
 import { DEV_CONFIG_TEMPLATE, type DevConfig, readDevConfig } from './config';
 import { fingerprint, isWatched } from './fingerprint';
@@ -244,8 +245,10 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   // The handler's log lines, grouped under their request's line.
   const pendingLogs = new Map<string, string[]>();
   const printed = new Set<string>();
+  // Stack positions in guest output point into the bundle; the last build's map names sources.
+  let mapStack: StackMapper = (text) => text;
   const logLine = (event: { level: string; stream: string; message: string; fields?: unknown }) =>
-    `    ${terminalSafe(`${event.stream === 'log' ? event.level : event.stream} ${event.message}${event.fields === undefined ? '' : ` ${JSON.stringify(event.fields)}`}`)}\n`;
+    `    ${terminalSafe(mapStack(`${event.stream === 'log' ? event.level : event.stream} ${event.message}${event.fields === undefined ? '' : ` ${JSON.stringify(event.fields)}`}`))}\n`;
   const debugAbort = new AbortController();
   const debugStream = await admin(
     'GET',
@@ -332,6 +335,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         dir,
         ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
       });
+      mapStack = await loadStackMapper(built.componentPath, dir);
       const plain = await packBundle(dir, { compress: false });
       const files = new Map((await readBundle(plain.bytes)).files);
       files.delete(BUNDLE_INDEX_PATH);

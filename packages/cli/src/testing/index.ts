@@ -26,6 +26,7 @@ import {
 } from '@alga/manifest';
 import { type BuildOptions, type BuildResult, buildExtension } from '../build/index';
 import { loadProject } from '../build/project';
+import { loadStackMapper, type StackMapper } from '../internal/stack-map';
 import { ComponentWorker, type WitRequest } from './component';
 import { TestingError } from './errors';
 import {
@@ -140,6 +141,24 @@ export interface LoadOptions {
 
 interface Defaults {
   manifest?: Manifest;
+  /** Turns the guest's bundle positions into source positions in what an invocation reports. */
+  mapStack?: StackMapper;
+}
+
+function mapRecords(records: InvocationRecords, mapStack: StackMapper): InvocationRecords {
+  return {
+    ...records,
+    logs: records.logs.map((record) => ({
+      ...record,
+      message: mapStack(record.message),
+      fields: Object.fromEntries(
+        Object.entries(record.fields).map(([key, value]) => [
+          key,
+          typeof value === 'string' ? mapStack(value) : value,
+        ]),
+      ),
+    })),
+  };
 }
 
 const encoder = new TextEncoder();
@@ -279,12 +298,22 @@ function createComponent(
         uiProxy: env.uiProxy ?? {},
         maxResponseBytes: 5 * 1024 * 1024,
       };
-      const answer = await worker.invoke(
-        wit,
-        (iface, fn, args) => provide(providerEnv, records, iface, fn, args),
-        env.timeoutMs ?? 10_000,
-      );
-      return result(answer.status, answer.headers, answer.body, records, answer);
+      const mapStack = defaults.mapStack ?? ((text: string) => text);
+      const answer = await worker
+        .invoke(
+          wit,
+          (iface, fn, args) => provide(providerEnv, records, iface, fn, args),
+          env.timeoutMs ?? 10_000,
+        )
+        .catch((error: unknown) => {
+          throw error instanceof TestingError
+            ? new TestingError(error.code, mapStack(error.message), { cause: error })
+            : error;
+        });
+      return result(answer.status, answer.headers, answer.body, mapRecords(records, mapStack), {
+        stdout: mapStack(answer.stdout),
+        stderr: mapStack(answer.stderr),
+      });
     },
     close: () => worker.close(),
   };
@@ -346,5 +375,6 @@ export async function loadExtension(
     bytes,
     transpileCacheDir ?? defaultTranspileCacheDir(dirname(build.componentPath)),
   );
-  return { ...createComponent(transpiled, { manifest }), manifest, build };
+  const mapStack = await loadStackMapper(build.componentPath, dir);
+  return { ...createComponent(transpiled, { manifest, mapStack }), manifest, build };
 }

@@ -1,0 +1,37 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
+import { BUNDLED_MODULE, bundleMapPath } from '../build/bundle';
+
+/** Rewrites the guest's `component.js:line:col` positions in a text to source positions. */
+export type StackMapper = (text: string) => string;
+
+const POSITION = new RegExp(`\\b${BUNDLED_MODULE.replace('.', '\\.')}:(\\d+):(\\d+)`, 'g');
+
+/**
+ * The mapper for the component built at `componentPath` (from the source map `alga build`
+ * wrote beside it), naming sources relative to `projectDir`. Without a readable map, texts pass
+ * through unchanged: mapping only helps people read a stack, so it never fails a run.
+ */
+export async function loadStackMapper(
+  componentPath: string,
+  projectDir: string,
+): Promise<StackMapper> {
+  const mapPath = bundleMapPath(componentPath);
+  let map: TraceMap;
+  try {
+    map = new TraceMap(await readFile(mapPath, 'utf8'));
+  } catch {
+    return (text) => text;
+  }
+  const mapDir = dirname(mapPath);
+  return (text) =>
+    text.replace(POSITION, (whole, line: string, column: string) => {
+      const original = originalPositionFor(map, { line: Number(line), column: Number(column) - 1 });
+      if (original.source === null || original.line === null || original.column === null) {
+        return whole;
+      }
+      const source = relative(projectDir, resolve(mapDir, original.source)).split(sep).join('/');
+      return `${source}:${original.line}:${original.column + 1}`;
+    });
+}
