@@ -83,6 +83,14 @@ describe('rejected before componentizing', () => {
     expect(error.message).not.toContain('wasm backtrace');
   });
 
+  it("names the source line of an exception in the module's top-level code", async () => {
+    const error = await buildError(fixture('build-top-level-throw'));
+    expect(error.code).toBe('BUILD_FAILED');
+    expect(error.message).toMatch(/src\/handler\.ts:4:\d+ Error: LIMIT must be a number/);
+    expect(error.message).not.toContain('component.js:');
+    expect(error.message).toContain("(the handler module's top-level code");
+  });
+
   it('rejects an entry without a default export', async () => {
     const error = await buildError(fixture('build-no-default'));
     expect(error.code).toBe('NO_HANDLER_EXPORT');

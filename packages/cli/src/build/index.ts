@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { dirname } from 'node:path';
 import type { CapabilityId } from '@alga/manifest';
 import { writeFileAtomic } from '../internal/atomic-file';
 import { CliError } from '../internal/errors';
+import { stackMapper } from '../internal/stack-map';
 import { analyzeProject } from './analyze';
 import { bundleMapPath, bundleProject, sourceConditions } from './bundle';
 import { BuildCache, type CacheEntry, defaultCacheDir } from './cache';
@@ -136,7 +138,18 @@ export async function buildExtension(options: BuildOptions): Promise<BuildResult
   const compile = async (): Promise<CacheEntry> => {
     cached = false;
     await analyzeProject(project, sourceConditions(project.dir));
-    const component = await componentizeBundle(bundle.code, world, toolchain);
+    const component = await componentizeBundle(bundle.code, world, toolchain).catch(
+      (error: unknown) => {
+        // Top-level code runs while componentizing: its errors point into the bundle.
+        if (!(error instanceof CliError)) throw error;
+        const mapStack = stackMapper(
+          bundle.sourceMap,
+          dirname(bundleMapPath(project.componentPath)),
+          project.dir,
+        );
+        throw new CliError(error.code, mapStack(error.message), { cause: error });
+      },
+    );
     const linked = await componentInterfaces(component, toolchain);
     checkLinked(linked, world.interfaces);
     const metadata: ComponentMetadata = {

@@ -18,13 +18,21 @@ export async function loadStackMapper(
   projectDir: string,
 ): Promise<StackMapper> {
   const mapPath = bundleMapPath(componentPath);
+  const json = await readFile(mapPath, 'utf8').catch(() => undefined);
+  return json === undefined ? (text) => text : stackMapper(json, dirname(mapPath), projectDir);
+}
+
+/**
+ * The mapper for a source map in hand (`json`, whose sources are relative to `mapDir`), naming
+ * sources relative to `projectDir`; an unreadable map maps nothing.
+ */
+export function stackMapper(json: string, mapDir: string, projectDir: string): StackMapper {
   let map: TraceMap;
   try {
-    map = new TraceMap(await readFile(mapPath, 'utf8'));
+    map = new TraceMap(json);
   } catch {
     return (text) => text;
   }
-  const mapDir = dirname(mapPath);
   return (text) =>
     text.replace(POSITION, (whole, line: string, column: string) => {
       const original = originalPositionFor(map, { line: Number(line), column: Number(column) - 1 });
