@@ -3,6 +3,7 @@ import type { HostInterfaces } from './host';
 
 /** One outbound request as the host's `http` interface takes it. */
 export interface HostHttpRequest {
+  /** Upper-case, as the host requires: callers normalise it once, for their messages too. */
   readonly method: string;
   readonly url: string;
   readonly headers: Iterable<readonly [string, string]>;
@@ -28,7 +29,7 @@ export function sendThroughHost(
 ): HostHttpAnswer {
   const api = requireInterface(host, 'http', what);
   const sent: Parameters<typeof api.fetch>[0] = {
-    method: request.method.toUpperCase(),
+    method: request.method,
     url: request.url,
     headers: Array.from(request.headers, ([name, value]) => ({ name, value })),
   };
