@@ -61,6 +61,7 @@ export interface StartupWarmReport {
   readonly programs: number;
   /** Programs that did not load (each logged at `warn`); their requests try again. */
   readonly failed: number;
+  /** Wall time of the startup load, in milliseconds. */
   readonly durationMs: number;
 }
 
